@@ -1,0 +1,182 @@
+"""Any OpenSpiel game as a text game, with natural-language renderers for a few.
+
+``OpenSpielGame.spiel_game`` and ``OpenSpielState.spiel_state`` stay reachable so
+that bots and exact evaluation (exploitability, minimax) work on the real game.
+"""
+from __future__ import annotations
+
+import random
+from typing import Callable
+
+import pyspiel
+
+from sparring.arena.base import IllegalMove, UnknownGame
+
+# A renderer turns (spiel state, player) into the observation text, and
+# (spiel state, action id) into the action's text.
+Observe = Callable[[pyspiel.State, int], str]
+Name = Callable[[pyspiel.State, int], str]
+
+_KUHN_CARDS = ["Jack", "Queen", "King"]
+
+
+def _kuhn_action(state: pyspiel.State, action: int) -> str:
+    facing_bet = "b" in state.information_state_string(state.current_player())[1:]
+    if action == 0:
+        return "fold" if facing_bet else "check"
+    return "call" if facing_bet else "bet"
+
+
+def _kuhn_observe(state: pyspiel.State, player: int) -> str:
+    hist = state.history()
+    card = _KUHN_CARDS[hist[player]] if len(hist) > player else "none yet"
+    words = []
+    replay = state.get_game().new_initial_state()
+    for i, a in enumerate(hist):
+        if i >= 2:
+            words.append(f"P{replay.current_player()} {_kuhn_action(replay, a)}")
+        replay.apply_action(a)
+    legal = ", ".join(_kuhn_action(state, a) for a in state.legal_actions()) if not state.is_terminal() else ""
+    return (
+        f"Kuhn Poker. You are P{player}. Your card: {card}.\n"
+        f"Bets: {'; '.join(words) or 'none'}.\n"
+        f"Legal: {legal}.\nMove:"
+    )
+
+
+def _ttt_action(state: pyspiel.State, action: int) -> str:
+    return str(action + 1)
+
+
+def _ttt_observe(state: pyspiel.State, player: int) -> str:
+    rows = str(state).split("\n")  # ".x.\n..o\n..." with x = player 0
+    board = "\n".join(" ".join(row) for row in rows)
+    mark = "x" if player == 0 else "o"
+    legal = " ".join(_ttt_action(state, a) for a in state.legal_actions()) if not state.is_terminal() else ""
+    return (
+        f"Tic-tac-toe. You are {mark}. Cells 1-9 row by row.\n{board}\n"
+        f"Legal: {legal}.\nMove:"
+    )
+
+
+RENDERERS: dict[str, tuple[Observe, Name]] = {
+    "kuhn_poker": (_kuhn_observe, _kuhn_action),
+    "tic_tac_toe": (_ttt_observe, _ttt_action),
+}
+
+
+def _generic_action(state: pyspiel.State, action: int) -> str:
+    return state.action_to_string(state.current_player(), action)
+
+
+def _generic_observe(state: pyspiel.State, player: int) -> str:
+    game = state.get_game()
+    gtype = game.get_type()
+    if gtype.provides_information_state_string:
+        view = state.information_state_string(player)
+    elif gtype.provides_observation_string:
+        view = state.observation_string(player)
+    else:
+        view = str(state)
+    if state.is_terminal():
+        legal = ""
+    else:
+        legal = " | ".join(_unique_names(state, _generic_action))
+    return f"{gtype.long_name}. You are player {player}.\n{view}\nLegal: {legal}\nMove:"
+
+
+def _unique_names(state: pyspiel.State, name: Name) -> list[str]:
+    names = [name(state, a) for a in state.legal_actions()]
+    if len(set(names)) < len(names):  # some games print two actions alike; keep them apart
+        names = [f"{n} #{a}" for n, a in zip(names, state.legal_actions())]
+    return names
+
+
+class OpenSpielState:
+    def __init__(self, game: "OpenSpielGame", spiel_state: pyspiel.State, rng: random.Random):
+        self.game = game
+        self.spiel_state = spiel_state
+        self._rng = rng
+        self._resolve_chance()
+
+    def _resolve_chance(self) -> None:
+        s = self.spiel_state
+        while s.is_chance_node():
+            actions, probs = zip(*s.chance_outcomes())
+            s.apply_action(self._rng.choices(actions, weights=probs)[0])
+
+    def is_terminal(self) -> bool:
+        return self.spiel_state.is_terminal()
+
+    def current_player(self) -> int:
+        return self.spiel_state.current_player()
+
+    def observation(self, player: int) -> str:
+        return self.game.observe(self.spiel_state, player)
+
+    def action_map(self) -> dict[str, int]:
+        s = self.spiel_state
+        if s.is_terminal():
+            return {}
+        names = _unique_names(s, self.game.name_action)
+        return dict(zip(names, s.legal_actions()))
+
+    def legal_actions(self) -> list[str]:
+        return list(self.action_map())
+
+    def apply(self, action: str) -> None:
+        ids = self.action_map()
+        if action not in ids:
+            raise IllegalMove(f"{action!r} is not a legal move here")
+        self.apply_id(ids[action])
+
+    def apply_id(self, action_id: int) -> None:
+        """Play an OpenSpiel action id (used by bots that think in ids)."""
+        self.spiel_state.apply_action(action_id)
+        self._resolve_chance()
+
+    def returns(self) -> list[float]:
+        return list(self.spiel_state.returns())
+
+    def clone(self) -> "OpenSpielState":
+        rng = random.Random()
+        rng.setstate(self._rng.getstate())
+        return OpenSpielState(self.game, self.spiel_state.clone(), rng)
+
+    def __str__(self) -> str:
+        return str(self.spiel_state)
+
+
+class OpenSpielGame:
+    def __init__(self, name: str, params: dict | None = None):
+        try:
+            game = pyspiel.load_game(name, params or {})
+        except pyspiel.SpielError as e:
+            raise UnknownGame(f"cannot load OpenSpiel game {name!r}: {str(e).strip().splitlines()[-1]}") from None
+        gtype = game.get_type()
+        if gtype.dynamics == pyspiel.GameType.Dynamics.SIMULTANEOUS:
+            game = pyspiel.convert_to_turn_based(game)
+        elif gtype.dynamics != pyspiel.GameType.Dynamics.SEQUENTIAL:
+            raise UnknownGame(f"OpenSpiel game {name!r} is not turn-based ({gtype.dynamics.name})")
+        self.name = f"openspiel:{name}"
+        self.short_name = name
+        self.spiel_game = game
+        self.num_players = game.num_players()
+        self.observe, self.name_action = RENDERERS.get(name, (_generic_observe, _generic_action))
+
+    def new_state(self, seed: int) -> OpenSpielState:
+        return OpenSpielState(self, self.spiel_game.new_initial_state(), random.Random(seed))
+
+    def state_from(self, spiel_state: pyspiel.State, seed: int = 0) -> OpenSpielState:
+        """Wrap an existing OpenSpiel state (exact evaluation walks the game tree this way)."""
+        return OpenSpielState(self, spiel_state.clone(), random.Random(seed))
+
+
+def openspiel_game_names() -> list[str]:
+    """Registered OpenSpiel games that this adapter can play (turn-based or convertible)."""
+    out = []
+    for g in pyspiel.registered_games():
+        if g.dynamics == pyspiel.GameType.Dynamics.MEAN_FIELD:
+            continue
+        out.append(g.short_name)
+    return sorted(out)
