@@ -147,22 +147,44 @@ class OpenSpielState:
         return str(self.spiel_state)
 
 
+def _spiel_error_line(e: Exception) -> str:
+    lines = [ln.strip() for ln in str(e).strip().splitlines() if ln.strip()]
+    if not lines:
+        return type(e).__name__
+    if "Available games are" in lines[0]:  # followed by every registered name, one a line
+        return lines[0].split("Available games are")[0].strip().rstrip(".") + "."
+    return " ".join(lines)[:300]
+
+
 class OpenSpielGame:
+    """An OpenSpiel game; ``name`` may carry OpenSpiel's own parameter syntax.
+
+    ``OpenSpielGame("leduc_poker(players=3)")`` and ``OpenSpielGame("leduc_poker",
+    {"players": 3})`` are the same game, named ``openspiel:leduc_poker(players=3)``.
+    The natural-language renderers are used only for a game's default parameters.
+    """
+
     def __init__(self, name: str, params: dict | None = None):
         try:
-            game = pyspiel.load_game(name, params or {})
+            game = pyspiel.load_game(name, params) if params else pyspiel.load_game(name)
         except pyspiel.SpielError as e:
-            raise UnknownGame(f"cannot load OpenSpiel game {name!r}: {str(e).strip().splitlines()[-1]}") from None
+            raise UnknownGame(f"cannot load OpenSpiel game {name!r}: {_spiel_error_line(e)}") from None
         gtype = game.get_type()
         if gtype.dynamics == pyspiel.GameType.Dynamics.SIMULTANEOUS:
             game = pyspiel.convert_to_turn_based(game)
         elif gtype.dynamics != pyspiel.GameType.Dynamics.SEQUENTIAL:
             raise UnknownGame(f"OpenSpiel game {name!r} is not turn-based ({gtype.dynamics.name})")
+        short = name.split("(")[0].strip()
+        if params:
+            name = f"{short}({','.join(f'{k}={v}' for k, v in params.items())})"
         self.name = f"openspiel:{name}"
-        self.short_name = name
+        self.short_name = short
         self.spiel_game = game
         self.num_players = game.num_players()
-        self.observe, self.name_action = RENDERERS.get(name, (_generic_observe, _generic_action))
+        default = name == short
+        self.observe, self.name_action = (
+            RENDERERS[short] if default and short in RENDERERS else (_generic_observe, _generic_action)
+        )
 
     def new_state(self, seed: int) -> OpenSpielState:
         return OpenSpielState(self, self.spiel_game.new_initial_state(), random.Random(seed))

@@ -1,0 +1,57 @@
+"""Advantage estimators: pure functions over flat tensors.
+
+Shapes: ``rewards`` is [N] (one entry per sampled decision or episode-seat); keys
+and groups are length-N lists of hashables.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Hashable
+
+import torch
+
+
+def rae(
+    rewards: torch.Tensor, keys: list[Hashable], baselines: dict, decay: float
+) -> tuple[torch.Tensor, dict]:
+    """Role-conditioned advantage estimation (SPIRAL): one moving-average baseline
+    per (game, role); advantage = reward - baseline of its role.
+
+    The baselines used are those *before* this batch (so a sample never sees
+    itself); they are then moved towards the batch mean of each role:
+    ``b <- decay * b + (1 - decay) * mean``.  A role never seen before has baseline
+    0 for this batch and is initialised to its batch mean (not decayed from 0,
+    which would bias it for ~1/(1-decay) batches).
+    Returns ``(advantages [N], new_baselines)``; the input dict is not modified.
+    """
+    base = torch.tensor([baselines.get(k, 0.0) for k in keys], dtype=rewards.dtype)
+    adv = rewards - base
+    sums: dict = defaultdict(float)
+    counts: dict = defaultdict(int)
+    for k, r in zip(keys, rewards.tolist()):
+        sums[k] += r
+        counts[k] += 1
+    new = dict(baselines)
+    for k in sums:
+        mean = sums[k] / counts[k]
+        new[k] = decay * baselines[k] + (1 - decay) * mean if k in baselines else mean
+    return adv, new
+
+
+def group_normalized(rewards: torch.Tensor, groups: list[Hashable], eps: float = 1e-6) -> torch.Tensor:
+    """(r - group mean) / (group std + eps), as in GRPO.  A group whose rewards are
+    all equal (std 0, or a single member) gets advantage 0, never a division by 0."""
+    adv = torch.zeros_like(rewards)
+    members: dict = defaultdict(list)
+    for i, g in enumerate(groups):
+        members[g].append(i)
+    for idx in members.values():
+        r = rewards[idx]
+        std = r.std(unbiased=False)
+        adv[idx] = 0.0 if std == 0 else (r - r.mean()) / (std + eps)
+    return adv
+
+
+def plain_baseline(rewards: torch.Tensor) -> torch.Tensor:
+    """REINFORCE with the batch mean as baseline."""
+    return rewards - rewards.mean() if rewards.numel() else rewards

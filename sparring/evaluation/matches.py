@@ -1,0 +1,140 @@
+"""Head-to-head matches: a policy in every seat against a fixed opponent, counted.
+
+A small self-contained batched game loop: all games run side by side, and at
+each tick the unfinished games are grouped by who is to move (the policy or the
+opponent), each calling ``act`` once on its list of states.
+
+A game whose mover answers ``action=None`` (invalid), or a move the game
+rejects, ends at once: the offender gets -1, everyone else +1, and it is counted
+as ``invalid`` (the policy's) or ``opponent_invalid``.  A game still running
+after ``max_turns`` moves stops with the game's current returns (counted in
+``truncated``).  A *win* is a return strictly greater than every other seat's,
+a *loss* strictly smaller than the best other seat's, a *draw* otherwise.
+
+Seat ``s``'s i-th game and seat ``t``'s i-th game share their chance seed (the
+same deal), which halves the luck in card games.
+"""
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+from sparring.arena.base import Game, IllegalMove, State
+from sparring.rollout.policy import Policy
+from sparring.types import Decision
+
+
+def _greedy_decisions(policy: Policy, states: list[State], rng: random.Random) -> list[Decision]:
+    """The most probable move of each state (ties broken at random)."""
+    out = []
+    for dist in policy.probabilities(states):
+        if not dist:
+            out.append(Decision(action=None, text="", error="no probabilities"))
+            continue
+        best = max(dist.values())
+        top = sorted(a for a, p in dist.items() if p >= best - 1e-12)
+        a = rng.choice(top)
+        out.append(Decision(action=a, text="", logprob=math.log(best) if best > 0 else -math.inf))
+    return out
+
+
+def _rates(rec: dict[str, Any]) -> dict[str, Any]:
+    n = rec["games"]
+    for count, rate in (("wins", "win_rate"), ("draws", "draw_rate"), ("losses", "loss_rate")):
+        rec[rate] = rec[count] / n if n else 0.0
+    rec["mean_return"] = rec.pop("_return_sum") / n if n else 0.0
+    return rec
+
+
+def play_matches(game: Game, policy: Policy, opponent: Policy, games_per_seat: int, seed: int = 0,
+                 greedy: bool = False, max_turns: int = 1000) -> dict[str, Any]:
+    """Play ``policy`` in every seat (the opponent in all the others), ``games_per_seat`` games each.
+
+    ``greedy``: the policy plays its most probable move (needs ``probabilities``)
+    instead of sampling through ``act``; the opponent always uses ``act``.
+
+    Returns ``{"game", "policy", "opponent", "games", "wins", "draws", "losses",
+    "invalid", "opponent_invalid", "truncated", "win_rate", "draw_rate",
+    "loss_rate", "mean_return", "per_seat": [same counts per seat, with "seat"]}``;
+    returns and outcomes are from the policy's point of view.
+    """
+    if greedy and not hasattr(policy, "probabilities"):
+        raise ValueError(f"greedy play needs a policy with probabilities; {policy.id!r} has none")
+    n_players = game.num_players
+    rng = random.Random(seed)
+    deal_seeds = [rng.getrandbits(63) for _ in range(games_per_seat)]
+    act_rng = random.Random(rng.getrandbits(63))
+
+    games = []  # dicts: seat, state, turns, returns (None while running), invalid_by
+    for seat in range(n_players):
+        for i in range(games_per_seat):
+            games.append({"seat": seat, "state": game.new_state(deal_seeds[i]), "turns": 0,
+                          "returns": None, "invalid_by": None, "truncated": False})
+
+    def finish(g: dict, returns: list[float] | None = None) -> None:
+        g["returns"] = list(returns if returns is not None else g["state"].returns())
+
+    def forfeit(g: dict, offender: int) -> None:
+        g["invalid_by"] = offender
+        finish(g, [-1.0 if p == offender else 1.0 for p in range(n_players)])
+
+    for g in games:
+        if g["state"].is_terminal():
+            finish(g)
+    while True:
+        live = [g for g in games if g["returns"] is None]
+        if not live:
+            break
+        groups: dict[bool, list[dict]] = {True: [], False: []}  # True: the policy is to move
+        for g in live:
+            groups[g["state"].current_player() == g["seat"]].append(g)
+        for is_policy, group in groups.items():
+            if not group:
+                continue
+            states = [g["state"] for g in group]
+            if is_policy:
+                decisions = (_greedy_decisions(policy, states, act_rng) if greedy
+                             else policy.act(states, act_rng))
+            else:
+                decisions = opponent.act(states, act_rng)
+            if len(decisions) != len(group):
+                who = policy.id if is_policy else opponent.id
+                raise ValueError(f"{who!r} answered {len(decisions)} decisions for {len(group)} states")
+            for g, d in zip(group, decisions):
+                mover = g["state"].current_player()
+                if d.action is None:
+                    forfeit(g, mover)
+                    continue
+                try:
+                    g["state"].apply(d.action)
+                except IllegalMove:
+                    forfeit(g, mover)
+                    continue
+                g["turns"] += 1
+                if g["state"].is_terminal():
+                    finish(g)
+                elif g["turns"] >= max_turns:
+                    g["truncated"] = True
+                    finish(g)
+
+    def blank(**extra) -> dict[str, Any]:
+        return {**extra, "games": 0, "wins": 0, "draws": 0, "losses": 0, "invalid": 0,
+                "opponent_invalid": 0, "truncated": 0, "_return_sum": 0.0}
+
+    total = blank(game=getattr(game, "name", str(game)), policy=policy.id, opponent=opponent.id)
+    seats = [blank(seat=s) for s in range(n_players)]
+    for g in games:
+        seat = g["seat"]
+        mine = g["returns"][seat]
+        best_other = max(r for p, r in enumerate(g["returns"]) if p != seat)
+        outcome = "wins" if mine > best_other else "losses" if mine < best_other else "draws"
+        for rec in (total, seats[seat]):
+            rec["games"] += 1
+            rec[outcome] += 1
+            rec["_return_sum"] += mine
+            rec["truncated"] += g["truncated"]
+            if g["invalid_by"] is not None:
+                rec["invalid" if g["invalid_by"] == seat else "opponent_invalid"] += 1
+    total["per_seat"] = [_rates(s) for s in seats]
+    return _rates(total)

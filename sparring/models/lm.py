@@ -1,0 +1,222 @@
+"""A language model as a game policy: one backend on ``transformers`` for every model.
+
+Two ways to act:
+
+* ``direct``: score every legal action's text under the model, given the prompt,
+  and sample from the softmax of those scores.  This is a proper distribution over
+  the legal moves, so it also gives exact action probabilities for evaluation.
+* ``generate``: sample free text (e.g. reasoning, then a move) and parse a legal
+  move out of it; unparseable text is an invalid move.
+
+Both record what the model produced (token ids, log-probabilities) for training.
+"""
+from __future__ import annotations
+
+import random
+
+import torch
+import torch.nn.functional as F
+
+from sparring.arena.base import State
+from sparring.rollout.parse import parse_move
+from sparring.types import Decision
+
+
+class LMPolicy:
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        *,
+        id: str = "self",
+        mode: str = "direct",
+        temperature: float = 1.0,
+        greedy: bool = False,
+        max_new_tokens: int = 32,
+        score: str = "mean",
+    ):
+        if mode not in ("direct", "generate"):
+            raise ValueError(f"unknown action mode {mode!r} (choose direct or generate)")
+        self.model, self.tokenizer = model, tokenizer
+        if score not in ("mean", "sum"):
+            raise ValueError(f"unknown action score {score!r} (choose mean or sum)")
+        self.id, self.mode, self.score = id, mode, score
+        self.temperature, self.greedy, self.max_new_tokens = temperature, greedy, max_new_tokens
+
+    # ---- prompts -------------------------------------------------------------------
+    def prompt(self, state: State) -> str:
+        return state.observation(state.current_player())
+
+    def _encode_prompts(self, prompts: list[str]) -> list[list[int]]:
+        tok = self.tokenizer
+        if getattr(tok, "chat_template", None):
+            return [
+                tok.apply_chat_template([{"role": "user", "content": p}], add_generation_prompt=True, tokenize=True)
+                for p in prompts
+            ]
+        bos = [tok.bos_token_id] if tok.bos_token_id is not None else []
+        return [bos + tok(p, add_special_tokens=False)["input_ids"] for p in prompts]
+
+    def _encode_action(self, action: str) -> list[int]:
+        # A leading space and a closing end-of-sequence token make the scores a
+        # distribution over complete strings ("1" and "10" stay distinct moves).
+        ids = self.tokenizer(" " + action, add_special_tokens=False)["input_ids"]
+        return ids + [self.tokenizer.eos_token_id]
+
+    # ---- direct mode: exact log-probabilities over legal actions ------------------
+    def action_logprobs(self, prompts: list[str], legals: list[tuple[str, ...]]) -> list[torch.Tensor]:
+        """log pi(a | prompt) for every legal action a, one tensor per prompt.
+
+        Differentiable when grad is enabled.  Identical (prompt, legal) pairs are
+        computed once, and each prompt runs once: its key/value cache is shared by
+        all its actions' continuations.
+        """
+        keys = list(zip(prompts, legals))
+        unique = list(dict.fromkeys(keys))
+        index = {k: i for i, k in enumerate(unique)}
+        scores = self._score_unique([p for p, _ in unique], [l for _, l in unique])
+        logps = [F.log_softmax(s / self._temp(), dim=-1) for s in scores]
+        return [logps[index[k]] for k in keys]
+
+    def _temp(self) -> float:
+        return max(self.temperature, 1e-6)
+
+    def _score_unique(self, prompts: list[str], legals: list[tuple[str, ...]]) -> list[torch.Tensor]:
+        device = self.model.device
+        pad = self.tokenizer.pad_token_id
+        prompt_ids = self._encode_prompts(prompts)
+        width = max(len(p) for p in prompt_ids)
+        # left-pad prompts so that every prompt ends at the same position
+        ids = torch.full((len(prompts), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(prompts), width), dtype=torch.long)
+        for i, p in enumerate(prompt_ids):
+            ids[i, width - len(p):] = torch.tensor(p)
+            mask[i, width - len(p):] = 1
+        ids, mask = ids.to(device), mask.to(device)
+        pos = (mask.cumsum(-1) - 1).clamp(min=0)
+        out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True)
+        last = F.log_softmax(out.logits[:, -1].float(), dim=-1)  # [P, V]: the first action token
+
+        owner = [i for i, legal in enumerate(legals) for _ in legal]  # prompt of each action row
+        actions = [self._encode_action(a) for legal in legals for a in legal]
+        alen = max(len(a) for a in actions)
+        act = torch.full((len(actions), alen), pad, dtype=torch.long)
+        amask = torch.zeros((len(actions), alen), dtype=torch.long)
+        for j, a in enumerate(actions):
+            act[j, : len(a)] = torch.tensor(a)
+            amask[j, : len(a)] = 1
+        act, amask = act.to(device), amask.to(device)
+        owner_t = torch.tensor(owner, device=device)
+
+        total = last[owner_t].gather(1, act[:, :1]).squeeze(1)  # [A]
+        if alen > 1:
+            cache = out.past_key_values
+            cache.batch_select_indices(owner_t)
+            full_mask = torch.cat([mask[owner_t], amask[:, :-1]], dim=1)
+            apos = pos[owner_t, -1:] + 1 + torch.arange(alen - 1, device=device)
+            cont = self.model(
+                input_ids=act[:, :-1], attention_mask=full_mask, position_ids=apos, past_key_values=cache
+            )
+            lp = F.log_softmax(cont.logits.float(), dim=-1).gather(2, act[:, 1:, None]).squeeze(2)  # [A, L-1]
+            total = total + (lp * amask[:, 1:]).sum(1)
+        if self.score == "mean":  # length-normalised: long and short move names start on equal terms
+            total = total / amask.sum(1)
+        return list(total.split([len(l) for l in legals]))
+
+    # ---- generate mode ----------------------------------------------------------------
+    @torch.no_grad()
+    def _generate(self, prompts: list[str], rng: random.Random) -> list[tuple[str, list[int], list[float], bool]]:
+        device = self.model.device
+        prompt_ids = self._encode_prompts(prompts)
+        width = max(len(p) for p in prompt_ids)
+        pad = self.tokenizer.pad_token_id
+        ids = torch.full((len(prompts), width), pad, dtype=torch.long)
+        mask = torch.zeros_like(ids)
+        for i, p in enumerate(prompt_ids):
+            ids[i, width - len(p):] = torch.tensor(p)
+            mask[i, width - len(p):] = 1
+        torch.manual_seed(rng.getrandbits(63))
+        out = self.model.generate(
+            input_ids=ids.to(device),
+            attention_mask=mask.to(device),
+            do_sample=not self.greedy,
+            temperature=self._temp() if not self.greedy else None,
+            top_k=0 if not self.greedy else None,
+            top_p=None,
+            max_new_tokens=self.max_new_tokens,
+            output_scores=True,
+            return_dict_in_generate=True,
+            pad_token_id=pad,
+            eos_token_id=self.tokenizer.eos_token_id,
+        )
+        new = out.sequences[:, width:]
+        logps = torch.stack([F.log_softmax(s.float(), dim=-1) for s in out.scores], dim=1)  # [B, T, V]
+        tok_lp = logps.gather(2, new[:, :, None]).squeeze(2)
+        results = []
+        eos = self.tokenizer.eos_token_id
+        for row, lps in zip(new.tolist(), tok_lp.tolist()):
+            n = row.index(eos) + 1 if eos in row else len(row)
+            truncated = eos not in row
+            text = self.tokenizer.decode(row[:n], skip_special_tokens=True)
+            results.append((text, row[:n], lps[:n], truncated))
+        return results
+
+    # ---- the Policy protocol ----------------------------------------------------------
+    @torch.no_grad()
+    def act(self, states: list[State], rng: random.Random) -> list[Decision]:
+        prompts = [self.prompt(s) for s in states]
+        legals = [s.legal_actions() for s in states]
+        if self.mode == "generate" or any(l is None for l in legals):
+            return self._act_generate(prompts, legals, rng)
+        decisions = []
+        for legal, logp in zip(legals, self.action_logprobs(prompts, [tuple(l) for l in legals])):
+            if self.greedy:
+                k = int(torch.argmax(logp))
+            else:
+                k = rng.choices(range(len(legal)), weights=logp.exp().tolist())[0]
+            decisions.append(Decision(action=legal[k], text=legal[k], logprob=float(logp[k])))
+        return decisions
+
+    def _act_generate(self, prompts, legals, rng) -> list[Decision]:
+        decisions = []
+        for (text, ids, lps, truncated), legal in zip(self._generate(prompts, rng), legals):
+            action = None if truncated else parse_move(text, legal)
+            error = "truncated" if truncated else ("" if action is not None else "no legal move found")
+            decisions.append(
+                Decision(action=action, text=text, logprob=sum(lps), completion_ids=ids,
+                         token_logprobs=lps, truncated=truncated, error=error)
+            )
+        return decisions
+
+    @torch.no_grad()
+    def probabilities(self, states: list[State]) -> list[dict[str, float]]:
+        prompts = [self.prompt(s) for s in states]
+        legals = [tuple(s.legal_actions()) for s in states]
+        out = []
+        for legal, logp in zip(legals, self.action_logprobs(prompts, legals)):
+            p = logp.exp()
+            if self.greedy:  # the greedy policy is deterministic
+                p = F.one_hot(p.argmax(), len(legal)).float()
+            out.append(dict(zip(legal, p.tolist())))
+        return out
+
+    # ---- generate mode training: log-probs of given completions --------------------------
+    def completion_logprobs(self, prompts: list[str], completions: list[list[int]]) -> list[torch.Tensor]:
+        """Per-token log-probabilities of each completion given its prompt (differentiable)."""
+        device = self.model.device
+        pad = self.tokenizer.pad_token_id
+        seqs = [p + c for p, c in zip(self._encode_prompts(prompts), completions)]
+        width = max(len(s) for s in seqs)
+        ids = torch.full((len(seqs), width), pad, dtype=torch.long)
+        mask = torch.zeros_like(ids)
+        for i, s in enumerate(seqs):
+            ids[i, : len(s)] = torch.tensor(s)
+            mask[i, : len(s)] = 1
+        ids, mask = ids.to(device), mask.to(device)
+        logits = self.model(input_ids=ids, attention_mask=mask).logits[:, :-1].float() / self._temp()
+        lp = F.log_softmax(logits, dim=-1).gather(2, ids[:, 1:, None]).squeeze(2)
+        out = []
+        for i, (s, c) in enumerate(zip(seqs, completions)):
+            start = len(s) - len(c) - 1
+            out.append(lp[i, start : start + len(c)])
+        return out

@@ -1,0 +1,30 @@
+"""Rewards from finished games: pure functions of an episode and a config."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sparring.types import Episode
+
+
+@dataclass
+class RewardConfig:
+    invalid_penalty: float = -1.0  # reward of a player whose invalid move ended the game (SPIRAL trained with -1.5)
+    invalid_other: float = 1.0  # reward of the other players then (SPIRAL: +0.5)
+    per_invalid: float = 0.0  # added per invalid move that did not end the game (invalid="random")
+    truncated: float = 0.0  # reward of every player when the turn limit stopped the game
+
+
+def episode_rewards(ep: Episode, cfg: RewardConfig) -> list[float]:
+    """One scalar reward per player: the game's zero-sum return, re-scaled for
+    forfeits and truncation, plus a penalty per recovered invalid move."""
+    n = len(ep.seats)
+    if ep.invalid_by is not None:
+        rewards = [cfg.invalid_penalty if p == ep.invalid_by else cfg.invalid_other for p in range(n)]
+    elif ep.truncated:
+        rewards = [cfg.truncated] * n
+    else:
+        rewards = list(ep.returns)
+    counts = ep.invalid_counts()
+    if ep.invalid_by is not None:
+        counts[ep.invalid_by] -= 1  # that one is already priced in
+    return [r + cfg.per_invalid * c for r, c in zip(rewards, counts)]
