@@ -24,7 +24,7 @@ def rae(
     which would bias it for ~1/(1-decay) batches).
     Returns ``(advantages [N], new_baselines)``; the input dict is not modified.
     """
-    base = torch.tensor([baselines.get(k, 0.0) for k in keys], dtype=rewards.dtype)
+    base = torch.tensor([baselines.get(k, 0.0) for k in keys], dtype=rewards.dtype, device=rewards.device)
     adv = rewards - base
     sums: dict = defaultdict(float)
     counts: dict = defaultdict(int)
@@ -47,8 +47,9 @@ def group_normalized(rewards: torch.Tensor, groups: list[Hashable], eps: float =
         members[g].append(i)
     for idx in members.values():
         r = rewards[idx]
-        std = r.std(unbiased=False)
-        adv[idx] = 0.0 if std == 0 else (r - r.mean()) / (std + eps)
+        if bool((r == r[0]).all()):  # not ``std == 0``: float32 rounding makes the std of equal values ~1e-8
+            continue
+        adv[idx] = (r - r.mean()) / (r.std(unbiased=False) + eps)
     return adv
 
 

@@ -49,14 +49,10 @@ def _ttt_action(state: pyspiel.State, action: int) -> str:
 
 
 def _ttt_observe(state: pyspiel.State, player: int) -> str:
-    rows = str(state).split("\n")  # ".x.\n..o\n..." with x = player 0
-    board = "\n".join(" ".join(row) for row in rows)
+    board = str(state)  # three rows such as ".x.", "..o", "..."; x moves first
     mark = "x" if player == 0 else "o"
     legal = " ".join(_ttt_action(state, a) for a in state.legal_actions()) if not state.is_terminal() else ""
-    return (
-        f"Tic-tac-toe. You are {mark}. Cells 1-9 row by row.\n{board}\n"
-        f"Legal: {legal}.\nMove:"
-    )
+    return f"Tic-tac-toe, you are {mark}. Cells 1-9:\n{board}\nLegal: {legal}\nMove:"
 
 
 RENDERERS: dict[str, tuple[Observe, Name]] = {

@@ -150,7 +150,9 @@ class LMPolicy:
             eos_token_id=self.tokenizer.eos_token_id,
         )
         new = out.sequences[:, width:]
-        logps = torch.stack([F.log_softmax(s.float(), dim=-1) for s in out.scores], dim=1)  # [B, T, V]
+        # sampling scores are already divided by the temperature; greedy ones are raw logits
+        scale = self._temp() if self.greedy else 1.0
+        logps = torch.stack([F.log_softmax(s.float() / scale, dim=-1) for s in out.scores], dim=1)  # [B, T, V]
         tok_lp = logps.gather(2, new[:, :, None]).squeeze(2)
         results = []
         eos = self.tokenizer.eos_token_id

@@ -22,6 +22,7 @@ class TinyConfig:
     heads: int = 4
     mlp: int = 256
     context: int = 1024
+    init_std: float = 0.002  # small: the untrained policy starts close to uniform over legal moves
 
 
 def byte_tokenizer() -> PreTrainedTokenizerFast:
@@ -50,6 +51,7 @@ def tiny_model(cfg: TinyConfig, seed: int) -> tuple[LlamaForCausalLM, PreTrained
         pad_token_id=tokenizer.pad_token_id,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
+        initializer_range=cfg.init_std,
     )
     with torch.random.fork_rng():
         torch.manual_seed(seed)

@@ -26,5 +26,5 @@ def episode_rewards(ep: Episode, cfg: RewardConfig) -> list[float]:
         rewards = list(ep.returns)
     counts = ep.invalid_counts()
     if ep.invalid_by is not None:
-        counts[ep.invalid_by] -= 1  # that one is already priced in
+        counts[ep.invalid_by] = max(counts[ep.invalid_by] - 1, 0)  # that one is already priced in
     return [r + cfg.per_invalid * c for r, c in zip(rewards, counts)]

@@ -30,10 +30,13 @@ def parse_move(text: str, legal: list[str] | None) -> str | None:
     whole = _norm(text)
     if whole in by_norm:
         return by_norm[whole]
+    marked = []  # (position, move) of every legal marked move, whichever marker
     for pattern in _MARKERS:
-        for found in reversed(re.findall(pattern, text, flags=re.IGNORECASE)):
-            if _norm(found) in by_norm:
-                return by_norm[_norm(found)]
+        for m in re.finditer(pattern, text, flags=re.IGNORECASE):
+            if _norm(m.group(1)) in by_norm:
+                marked.append((m.start(1), by_norm[_norm(m.group(1))]))
+    if marked:
+        return max(marked)[1]
     best, best_pos = None, -1
     for norm, action in by_norm.items():
         if not norm:

@@ -1,0 +1,208 @@
+"""``sparring train | eval | games``: the command line."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not usage + traceback
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+class UsageError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    from sparring.recipes import PRESETS
+
+    p = _Parser(prog="sparring", description="Language models that teach themselves by self-play.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train with a recipe", description=(
+        "Train a policy with a recipe. Recipes: " + ", ".join(PRESETS) +
+        ". A game name (see `sparring games`) as RECIPE means mirror self-play on that game."))
+    t.add_argument("recipe", nargs="?", help="recipe name, or a game to self-play")
+    t.add_argument("--game", help="game to play (overrides the recipe's)")
+    t.add_argument("--model", help="tiny, or a Hugging Face model directory/id")
+    t.add_argument("--out", type=Path, help="run directory (default runs/RECIPE-TIME)")
+    budget = t.add_mutually_exclusive_group()
+    budget.add_argument("--steps", type=int, help="training steps")
+    budget.add_argument("--minutes", type=float, help="wall-clock budget in minutes")
+    t.add_argument("--seed", type=int)
+    t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override any config value, e.g. --set learner.lr=1e-4 (repeatable)")
+    t.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a run from its latest checkpoint")
+
+    e = sub.add_parser("eval", help="evaluate a run's latest checkpoint")
+    e.add_argument("run_dir", type=Path)
+    e.add_argument("--game", help="game (default: the run's)")
+    e.add_argument("--opponent", help="comma-separated: random, mcts[:SIMS], optimal (default: the run's)")
+    e.add_argument("--games", type=int, help="games per seat against each opponent")
+    mode = e.add_mutually_exclusive_group()
+    mode.add_argument("--greedy", action="store_true", default=None, help="play the most probable move")
+    mode.add_argument("--sample", dest="greedy", action="store_false", help="sample moves from the policy")
+    e.add_argument("--seed", type=int, default=1)
+    e.add_argument("--out", type=Path, help="JSON file to write (default RUN_DIR/eval/cli-TIME.json)")
+
+    g = sub.add_parser("games", help="list the games you can play")
+    g.add_argument("filter", nargs="?", help="only names containing this text")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from rich.console import Console
+
+    from sparring.arena.base import UnknownGame
+    from sparring.config import ConfigError
+    from sparring.models.presets import ModelError
+
+    console = Console()
+    try:
+        return {"train": _train, "eval": _eval, "games": _games}[args.command](args, console)
+    except (ConfigError, UnknownGame, ModelError, UsageError, FileNotFoundError) as e:
+        print(f"sparring {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; resume with `sparring train --resume RUN_DIR`", file=sys.stderr)
+        return 130
+
+
+def _train(args, console) -> int:
+    from sparring import config as C
+    from sparring.arena import make_game
+    from sparring.recipes import PRESETS
+    from sparring.recipes.selfplay import train
+
+    if args.resume:
+        cfg_path = args.resume / "config.json"
+        if not cfg_path.exists():
+            raise FileNotFoundError(f"no run to resume at {args.resume} (missing config.json)")
+        cfg, run_dir = C.load(cfg_path), args.resume
+        if args.recipe or args.game or args.model or args.out:
+            raise UsageError("--resume continues a run as configured; only --steps, --minutes and --set may change")
+    else:
+        if not args.recipe:
+            raise UsageError("name a recipe (" + ", ".join(PRESETS) + ") or a game, or --resume RUN_DIR")
+        if args.recipe in PRESETS:
+            cfg = PRESETS[args.recipe]()
+        else:
+            try:
+                make_game(args.recipe)
+            except Exception as e:
+                raise UsageError(f"unknown recipe {args.recipe!r} (recipes: {', '.join(PRESETS)}); "
+                                 f"as a game: {e}") from None
+            cfg = PRESETS["selfplay"]()
+            cfg.game = args.recipe
+        run_dir = args.out or _default_dir(cfg.recipe)
+        if (run_dir / "config.json").exists():
+            raise UsageError(f"{run_dir} already holds a run; resume it with --resume {run_dir} or pick another --out")
+    if args.game:
+        cfg.game = args.game
+    if args.model:
+        cfg.model.name = args.model
+    if args.seed is not None:
+        cfg.seed = args.seed
+    if args.steps is not None:
+        cfg.steps, cfg.minutes = args.steps, 0.0
+    if args.minutes is not None:
+        cfg.minutes, cfg.steps = args.minutes, 10**9
+    for assignment in args.set:
+        C.set_value(cfg, assignment)
+    C.validate(cfg)
+    make_game(cfg.game)  # fail fast on an unknown game, before any model loads
+    console.print(f"[bold]sparring[/bold] {cfg.recipe} on {cfg.game} with {cfg.model.name} -> {run_dir}")
+    final = train(cfg, run_dir, resume=bool(args.resume), console=console)
+    _print_final(final, console)
+    return 0
+
+
+def _default_dir(recipe: str) -> Path:
+    from sparring.runs import default_run_dir
+
+    return default_run_dir(recipe)
+
+
+def _print_final(final: dict, console) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"final evaluation (step {final.get('step')}, {final.get('minutes', 0):.1f} min)")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for k, v in final.items():
+        if k.startswith("eval/") and k != "eval/seconds":
+            table.add_row(k.removeprefix("eval/"), f"{v:.4f}")
+    console.print(table)
+    console.print(f"run directory: {final['run_dir']}   learning curve: {final.get('plot')}")
+
+
+def _eval(args, console) -> int:
+    from rich.table import Table
+
+    from sparring import checkpoint
+    from sparring import config as C
+    from sparring.arena import make_game
+    from sparring.evaluation.suite import evaluate
+    from sparring.models.presets import build_model
+    from sparring.recipes.selfplay import make_policy
+
+    cfg_path = args.run_dir / "config.json"
+    if not cfg_path.exists():
+        raise FileNotFoundError(f"{args.run_dir} is not a run directory (missing config.json)")
+    cfg = C.load(cfg_path)
+    ckpt = checkpoint.latest(args.run_dir)
+    if ckpt is None:
+        raise FileNotFoundError(f"{args.run_dir} has no checkpoint yet")
+    game = make_game(args.game or cfg.game)
+    opponents = [o.strip() for o in args.opponent.split(",")] if args.opponent else cfg.eval.opponents
+    games = args.games or cfg.eval.games
+    greedy = cfg.eval.greedy if args.greedy is None else args.greedy
+    if games <= 0:
+        raise UsageError(f"--games must be positive, got {games}")
+    model, tok = build_model(cfg.model, cfg.seed, checkpoint=ckpt)
+    policy = make_policy(cfg, model, tok)
+    try:
+        metrics, report = evaluate(game, policy, opponents, games, greedy, True, seed=args.seed)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    report["checkpoint"] = str(ckpt)
+    table = Table(title=f"{game.name}: {ckpt.name} ({'greedy' if greedy else 'sampled'} moves, {games} games a seat)")
+    for col in ("opponent", "seat", "win", "draw", "loss", "games"):
+        table.add_column(col, justify="right" if col != "opponent" else "left")
+    for name, res in report["matches"].items():
+        for seat in res["per_seat"]:
+            table.add_row(name, str(seat["seat"]), f"{seat['win_rate']:.3f}", f"{seat['draw_rate']:.3f}",
+                          f"{seat['loss_rate']:.3f}", str(seat["games"]))
+        table.add_row(name, "all", f"{res['win_rate']:.3f}", f"{res['draw_rate']:.3f}", f"{res['loss_rate']:.3f}",
+                      str(res["games"]), style="bold")
+    console.print(table)
+    if "exploitability" in report:
+        console.print(f"exploitability (exact, sampled policy): {report['exploitability']:.4f}")
+    elif "exploitability_skipped" in report:
+        console.print(f"exploitability not computed: {report['exploitability_skipped']}")
+    out = args.out or args.run_dir / "eval" / f"cli-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    console.print(f"wrote {out}")
+    return 0
+
+
+def _games(args, console) -> int:
+    from sparring.arena import list_games
+
+    for source, names in list_games().items():
+        shown = [n for n in names if not args.filter or args.filter.lower() in n.lower()]
+        console.print(f"[bold]{source}[/bold] ({len(shown)}): " + ", ".join(shown))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

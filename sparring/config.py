@@ -1,0 +1,207 @@
+"""Small typed configs, one per component, composed into one run config.
+
+``--set section.key=value`` overrides any field; values are parsed by the field's
+type, and unknown keys or bad values raise ``ConfigError`` with one clear line.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+from dataclasses import dataclass, field
+from typing import Any, get_args, get_origin, get_type_hints
+
+from sparring.learner import LearnerConfig
+from sparring.models.tiny import TinyConfig
+from sparring.rewards.shaping import RewardConfig
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass
+class ModelConfig:
+    name: str = "tiny"  # "tiny", or a Hugging Face model directory or id
+    mode: str = "direct"  # direct: score legal moves; generate: free text, then parse
+    score: str = "mean"  # direct mode: mean or summed token log-probability of a move
+    temperature: float = 1.0
+    max_new_tokens: int = 32  # generate mode
+    lora: bool = False
+    lora_r: int = 16
+    lora_alpha: int = 32
+    tiny: TinyConfig = field(default_factory=TinyConfig)
+
+
+@dataclass
+class RolloutConfig:
+    games: int = 256  # games per step
+    max_turns: int = 100  # decisions per game before it stops as truncated
+    invalid: str = "forfeit"  # forfeit: an invalid move loses the game; random: a random legal move is played
+    opponents: list[str] = field(default_factory=list)  # fixed bots in the pool: random, mcts[:N], optimal
+    pool_prob: float = 0.0  # fraction of games against the pool (bots and past selves) instead of mirror
+    snapshot_every: int = 0  # add the current policy to the pool every N steps (0: never)
+    pool_latest: int = 4  # past selves sampled uniformly among the latest K
+
+
+@dataclass
+class AdvantageConfig:
+    estimator: str = "rae"  # rae | group | baseline
+    decay: float = 0.95  # RAE baseline moving-average decay
+
+
+@dataclass
+class EvalConfig:
+    every: int = 50  # steps between evaluations (0: only at the end)
+    exploitability: bool = True  # exact, where the game is small enough
+    opponents: list[str] = field(default_factory=lambda: ["random"])
+    games: int = 100  # games per seat against each opponent
+    greedy: bool = False  # play the most probable move in matches (exploitability always uses the full policy)
+
+
+@dataclass
+class RunConfig:
+    recipe: str = "selfplay"
+    game: str = "kuhn_poker"
+    seed: int = 0
+    steps: int = 300
+    minutes: float = 0.0  # wall-clock budget; 0: none. The run stops at whichever comes first.
+    checkpoint_every: int = 25
+    keep_checkpoints: int = 3
+    threads: int = 0  # torch CPU threads (0: torch's default)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    rollout: RolloutConfig = field(default_factory=RolloutConfig)
+    reward: RewardConfig = field(default_factory=RewardConfig)
+    advantage: AdvantageConfig = field(default_factory=AdvantageConfig)
+    learner: LearnerConfig = field(default_factory=LearnerConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+
+
+CHOICES = {
+    "model.mode": ("direct", "generate"),
+    "model.score": ("mean", "sum"),
+    "rollout.invalid": ("forfeit", "random"),
+    "advantage.estimator": ("rae", "group", "baseline"),
+}
+POSITIVE = ["steps", "rollout.games", "rollout.max_turns", "eval.games", "learner.lr", "learner.minibatch",
+            "learner.epochs", "model.max_new_tokens", "model.tiny.hidden", "model.tiny.layers", "model.tiny.heads"]
+
+
+def _coerce(text: str, typ: Any, key: str) -> Any:
+    origin = get_origin(typ)
+    try:
+        if typ is bool:
+            low = text.strip().lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if typ in (int, float, str):
+            return typ(text)
+        if origin is list:
+            (inner,) = get_args(typ)
+            return [_coerce(t, inner, key) for t in text.split(",") if t.strip()]
+        if origin is tuple:
+            inner = get_args(typ)
+            parts = text.split(",")
+            if len(parts) != len(inner):
+                raise ValueError
+            return tuple(_coerce(t, i, key) for t, i in zip(parts, inner))
+    except ValueError:
+        pass
+    name = getattr(typ, "__name__", str(typ))
+    raise ConfigError(f"bad value {text!r} for {key}: expected {name}")
+
+
+def set_value(cfg: Any, assignment: str) -> None:
+    """Apply one ``section.key=value`` override in place."""
+    if "=" not in assignment:
+        raise ConfigError(f"--set needs key=value, got {assignment!r}")
+    key, text = assignment.split("=", 1)
+    key = key.strip()
+    obj, parts = cfg, key.split(".")
+    for i, part in enumerate(parts):
+        names = [f.name for f in dataclasses.fields(obj)]
+        if part not in names:
+            prefix = ".".join(parts[:i])
+            full = [f"{prefix}.{n}" if prefix else n for n in names]
+            near = difflib.get_close_matches(key, all_keys(cfg), n=3)
+            hint = f"; did you mean {', '.join(near)}?" if near else f"; known here: {', '.join(full)}"
+            raise ConfigError(f"unknown config key {key!r}{hint}")
+        if i == len(parts) - 1:
+            typ = get_type_hints(type(obj))[part]
+            if dataclasses.is_dataclass(getattr(obj, part)):
+                raise ConfigError(f"{key} is a section; set one of its keys, e.g. {key}.{dataclasses.fields(getattr(obj, part))[0].name}=...")
+            setattr(obj, part, _coerce(text, typ, key))
+        else:
+            obj = getattr(obj, part)
+            if not dataclasses.is_dataclass(obj):
+                raise ConfigError(f"unknown config key {key!r}: {'.'.join(parts[: i + 1])} is not a section")
+
+
+def all_keys(cfg: Any, prefix: str = "") -> list[str]:
+    out = []
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if dataclasses.is_dataclass(value):
+            out += all_keys(value, f"{prefix}{f.name}.")
+        else:
+            out.append(prefix + f.name)
+    return out
+
+
+def _get(cfg: Any, key: str) -> Any:
+    for part in key.split("."):
+        cfg = getattr(cfg, part)
+    return cfg
+
+
+def validate(cfg: RunConfig) -> RunConfig:
+    for key, allowed in CHOICES.items():
+        if _get(cfg, key) not in allowed:
+            raise ConfigError(f"bad value {_get(cfg, key)!r} for {key}: choose one of {', '.join(allowed)}")
+    for key in POSITIVE:
+        if not _get(cfg, key) > 0:
+            raise ConfigError(f"bad value {_get(cfg, key)!r} for {key}: must be positive")
+    if not 0 <= cfg.rollout.pool_prob <= 1:
+        raise ConfigError(f"bad value {cfg.rollout.pool_prob!r} for rollout.pool_prob: must be in [0, 1]")
+    if not 0 <= cfg.advantage.decay < 1:
+        raise ConfigError(f"bad value {cfg.advantage.decay!r} for advantage.decay: must be in [0, 1)")
+    if cfg.model.temperature <= 0:
+        raise ConfigError(f"bad value {cfg.model.temperature!r} for model.temperature: must be positive")
+    if cfg.minutes < 0:
+        raise ConfigError(f"bad value {cfg.minutes!r} for minutes: must be >= 0")
+    return cfg
+
+
+def to_dict(cfg: RunConfig) -> dict:
+    return dataclasses.asdict(cfg)
+
+
+def from_dict(data: dict, cls: type = RunConfig) -> Any:
+    hints = get_type_hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        value, typ = data[f.name], hints[f.name]
+        if dataclasses.is_dataclass(typ):
+            value = from_dict(value, typ)
+        elif get_origin(typ) is tuple:
+            value = tuple(value)
+        kwargs[f.name] = value
+    unknown = set(data) - {f.name for f in dataclasses.fields(cls)}
+    if unknown:
+        raise ConfigError(f"unknown config keys in file: {', '.join(sorted(unknown))}")
+    return cls(**kwargs)
+
+
+def save(cfg: RunConfig, path) -> None:
+    with open(path, "w") as f:
+        json.dump(to_dict(cfg), f, indent=2)
+
+
+def load(path) -> RunConfig:
+    with open(path) as f:
+        return from_dict(json.load(f))

@@ -1,0 +1,59 @@
+"""From finished episodes to training samples: rewards per seat, then advantages."""
+from __future__ import annotations
+
+import torch
+
+from sparring import advantages as adv_fns
+from sparring.rewards.shaping import RewardConfig, episode_rewards
+from sparring.types import Episode, Sample
+
+
+def to_samples(
+    episodes: list[Episode], learner_id: str, reward: RewardConfig, estimator: str, decay: float, baselines: dict
+) -> tuple[list[Sample], dict, dict[str, float]]:
+    """Every decision the learner made, with its advantage.
+
+    Advantages are computed per (episode, seat) from the seat's reward and given to
+    every decision of that seat.  ``rae``: baseline per (game, seat); ``group``:
+    normalised within the batch per seat; ``baseline``: batch mean.
+    Returns (samples, new baselines, rollout statistics).
+    """
+    rewards, keys, owners = [], [], []
+    for ep in episodes:
+        r = episode_rewards(ep, reward)
+        for p, pid in enumerate(ep.seats):
+            if pid == learner_id:
+                rewards.append(r[p])
+                keys.append((ep.game, p))
+                owners.append((ep, p))
+    r = torch.tensor(rewards, dtype=torch.float32)
+    if estimator == "rae":
+        a, baselines = adv_fns.rae(r, keys, baselines, decay)
+    elif estimator == "group":
+        a = adv_fns.group_normalized(r, keys)
+    else:
+        a = adv_fns.plain_baseline(r)
+    samples = []
+    for (ep, p), advantage in zip(owners, a.tolist()):
+        for t in ep.turns:
+            if t.player != p or t.policy_id != learner_id:
+                continue
+            usable = t.decision.completion_ids or (t.legal is not None and t.decision.action in t.legal)
+            if usable:
+                samples.append(Sample(t.prompt, t.legal, t.decision, advantage, ep.game, p))
+    n = max(len(episodes), 1)
+    stats = {
+        "rollout/games": float(len(episodes)),
+        "rollout/decisions": float(sum(len(ep.turns) for ep in episodes)),
+        "rollout/turns_per_game": sum(len(ep.turns) for ep in episodes) / n,
+        "rollout/invalid_rate": sum(t.invalid for ep in episodes for t in ep.turns)
+        / max(sum(len(ep.turns) for ep in episodes), 1),
+        "rollout/forfeits": sum(ep.invalid_by is not None for ep in episodes) / n,
+        "rollout/truncated": sum(ep.truncated for ep in episodes) / n,
+        "rollout/learner_reward": float(r.mean()) if len(rewards) else 0.0,
+    }
+    for p in range(len(episodes[0].seats) if episodes else 0):
+        seat = [x for x, (_, q) in zip(rewards, owners) if q == p]
+        if seat:
+            stats[f"rollout/return_seat{p}"] = sum(seat) / len(seat)
+    return samples, baselines, stats
