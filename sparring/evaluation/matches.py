@@ -1,14 +1,9 @@
 """Head-to-head matches: a policy in every seat against a fixed opponent, counted.
 
-A small self-contained batched game loop: all games run side by side, and at
-each tick the unfinished games are grouped by who is to move (the policy or the
-opponent), each calling ``act`` once on its list of states.
-
-A game whose mover answers ``action=None`` (invalid), or a move the game
-rejects, ends at once: the offender gets -1, everyone else +1, and it is counted
-as ``invalid`` (the policy's) or ``opponent_invalid``.  A game still running
-after ``max_turns`` moves stops with the game's current returns (counted in
-``truncated``).  A *win* is a return strictly greater than every other seat's,
+The games are played by the rollout's batched loop (``rollout.play``).  A game
+whose mover answers an invalid move ends at once as a forfeit by the offender,
+counted as ``invalid`` (the policy's) or ``opponent_invalid``.  A game still
+running after ``max_turns`` moves stops with zero returns (``truncated``).  A *win* is a return strictly greater than every other seat's,
 a *loss* strictly smaller than the best other seat's, a *draw* otherwise.
 
 Seat ``s``'s i-th game and seat ``t``'s i-th game share their chance seed (the
@@ -20,7 +15,8 @@ import math
 import random
 from typing import Any
 
-from sparring.arena.base import Game, IllegalMove, State
+from sparring.arena.base import Game, State
+from sparring.rollout.play import play
 from sparring.rollout.policy import Policy
 from sparring.types import Decision
 
@@ -37,6 +33,16 @@ def _greedy_decisions(policy: Policy, states: list[State], rng: random.Random) -
         a = rng.choice(top)
         out.append(Decision(action=a, text="", logprob=math.log(best) if best > 0 else -math.inf))
     return out
+
+
+class _Greedy:
+    """A policy's most probable move, as a policy."""
+
+    def __init__(self, policy: Policy):
+        self.policy, self.id = policy, policy.id
+
+    def act(self, states: list[State], rng: random.Random) -> list[Decision]:
+        return _greedy_decisions(self.policy, states, rng)
 
 
 def _rates(rec: dict[str, Any]) -> dict[str, Any]:
@@ -65,58 +71,12 @@ def play_matches(game: Game, policy: Policy, opponent: Policy, games_per_seat: i
     rng = random.Random(seed)
     deal_seeds = [rng.getrandbits(63) for _ in range(games_per_seat)]
     act_rng = random.Random(rng.getrandbits(63))
-
-    games = []  # dicts: seat, state, turns, returns (None while running), invalid_by
-    for seat in range(n_players):
-        for i in range(games_per_seat):
-            games.append({"seat": seat, "state": game.new_state(deal_seeds[i]), "turns": 0,
-                          "returns": None, "invalid_by": None, "truncated": False})
-
-    def finish(g: dict, returns: list[float] | None = None) -> None:
-        g["returns"] = list(returns if returns is not None else g["state"].returns())
-
-    def forfeit(g: dict, offender: int) -> None:
-        g["invalid_by"] = offender
-        finish(g, [-1.0 if p == offender else 1.0 for p in range(n_players)])
-
-    for g in games:
-        if g["state"].is_terminal():
-            finish(g)
-    while True:
-        live = [g for g in games if g["returns"] is None]
-        if not live:
-            break
-        groups: dict[bool, list[dict]] = {True: [], False: []}  # True: the policy is to move
-        for g in live:
-            groups[g["state"].current_player() == g["seat"]].append(g)
-        for is_policy, group in groups.items():
-            if not group:
-                continue
-            states = [g["state"] for g in group]
-            if is_policy:
-                decisions = (_greedy_decisions(policy, states, act_rng) if greedy
-                             else policy.act(states, act_rng))
-            else:
-                decisions = opponent.act(states, act_rng)
-            if len(decisions) != len(group):
-                who = policy.id if is_policy else opponent.id
-                raise ValueError(f"{who!r} answered {len(decisions)} decisions for {len(group)} states")
-            for g, d in zip(group, decisions):
-                mover = g["state"].current_player()
-                if d.action is None:
-                    forfeit(g, mover)
-                    continue
-                try:
-                    g["state"].apply(d.action)
-                except IllegalMove:
-                    forfeit(g, mover)
-                    continue
-                g["turns"] += 1
-                if g["state"].is_terminal():
-                    finish(g)
-                elif g["turns"] >= max_turns:
-                    g["truncated"] = True
-                    finish(g)
+    me = _Greedy(policy) if greedy else policy
+    seats_of = [seat for seat in range(n_players) for _ in range(games_per_seat)]
+    seatings = [[me if p == seat else opponent for p in range(n_players)] for seat in seats_of]
+    episodes = play(game, seatings, deal_seeds * n_players, act_rng, max_turns=max_turns)
+    games = [{"seat": seat, "returns": ep.returns, "invalid_by": ep.invalid_by, "truncated": ep.truncated}
+             for seat, ep in zip(seats_of, episodes)]
 
     def blank(**extra) -> dict[str, Any]:
         return {**extra, "games": 0, "wins": 0, "draws": 0, "losses": 0, "invalid": 0,

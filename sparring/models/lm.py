@@ -57,11 +57,24 @@ class LMPolicy:
         bos = [tok.bos_token_id] if tok.bos_token_id is not None else []
         return [bos + tok(p, add_special_tokens=False)["input_ids"] for p in prompts]
 
-    def _encode_action(self, action: str) -> list[int]:
-        # A leading space and a closing end-of-sequence token make the scores a
-        # distribution over complete strings ("1" and "10" stay distinct moves).
-        ids = self.tokenizer(" " + action, add_special_tokens=False)["input_ids"]
-        return ids + [self.tokenizer.eos_token_id]
+    def _encode_actions(self, legal: tuple[str, ...]) -> tuple[list[int], list[list[int]]]:
+        """(shared prefix, distinguishing tokens) of a state's legal moves.
+
+        Each move is scored as the text " move" after the prompt.  Tokens that all
+        legal moves share (such as the leading space) have the same log-probability
+        for every move, so they are moved into the prompt and not scored; an
+        end-of-sequence token is appended only where one move's tokens are a prefix
+        of another's ("1" and "10" stay distinct moves).  With single-token moves
+        this needs one forward pass per prompt and nothing more.
+        """
+        toks = [self.tokenizer(" " + a, add_special_tokens=False)["input_ids"] for a in legal]
+        if any(len(a) <= len(b) and b[: len(a)] == a for i, a in enumerate(toks) for j, b in enumerate(toks) if i != j):
+            toks = [t + [self.tokenizer.eos_token_id] for t in toks]
+        shared = 0
+        limit = min(len(t) for t in toks) - 1
+        while shared < limit and all(t[shared] == toks[0][shared] for t in toks):
+            shared += 1
+        return toks[0][:shared], [t[shared:] for t in toks]
 
     # ---- direct mode: exact log-probabilities over legal actions ------------------
     def action_logprobs(self, prompts: list[str], legals: list[tuple[str, ...]]) -> list[torch.Tensor]:
@@ -84,7 +97,8 @@ class LMPolicy:
     def _score_unique(self, prompts: list[str], legals: list[tuple[str, ...]]) -> list[torch.Tensor]:
         device = self.model.device
         pad = self.tokenizer.pad_token_id
-        prompt_ids = self._encode_prompts(prompts)
+        encoded = [self._encode_actions(legal) for legal in legals]
+        prompt_ids = [p + shared for p, (shared, _) in zip(self._encode_prompts(prompts), encoded)]
         width = max(len(p) for p in prompt_ids)
         # left-pad prompts so that every prompt ends at the same position
         ids = torch.full((len(prompts), width), pad, dtype=torch.long)
@@ -98,7 +112,7 @@ class LMPolicy:
         last = F.log_softmax(out.logits[:, -1].float(), dim=-1)  # [P, V]: the first action token
 
         owner = [i for i, legal in enumerate(legals) for _ in legal]  # prompt of each action row
-        actions = [self._encode_action(a) for legal in legals for a in legal]
+        actions = [a for _, moves in encoded for a in moves]
         alen = max(len(a) for a in actions)
         act = torch.full((len(actions), alen), pad, dtype=torch.long)
         amask = torch.zeros((len(actions), alen), dtype=torch.long)

@@ -108,13 +108,14 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
                                                    cfg.advantage.decay, baselines)
             stats.update(learner.step(samples, rng))
             step += 1
-            elapsed += time.perf_counter() - t0
             if cfg.rollout.snapshot_every and step % cfg.rollout.snapshot_every == 0:
                 pool.add_snapshot(step, model, tokenizer, run_dir)
-            last = step >= cfg.steps or elapsed >= budget
+            last = step >= cfg.steps or elapsed + time.perf_counter() - t0 >= budget
             if last or (cfg.eval.every and step % cfg.eval.every == 0):
                 stats.update(run_eval())
                 summary = _summary(stats)
+            # the clock counts everything a run does (rollout, learning, evaluation), as a user waits for it
+            elapsed += time.perf_counter() - t0
             log.write({"step": step, "minutes": elapsed / 60, **stats})
             if last or step % cfg.checkpoint_every == 0:
                 save()

@@ -1,0 +1,46 @@
+"""Shared helpers for the benchmark scripts: run a preset, summarise its curve, write results."""
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import time
+from pathlib import Path
+
+import torch
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def machine() -> dict:
+    import os
+
+    return {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "python": platform.python_version(),
+            "torch": torch.__version__, "platform": platform.platform(), "date": time.strftime("%Y-%m-%d %H:%M")}
+
+
+def first_reaching(rows: list[dict], key: str, threshold: float, below: bool = True) -> float | None:
+    """Training minutes at which ``key`` first reached the threshold (None: never)."""
+    for r in rows:
+        if key in r and (r[key] <= threshold if below else r[key] >= threshold):
+            return r["minutes"]
+    return None
+
+
+def curve(rows: list[dict], key: str) -> list[list[float]]:
+    return [[r["step"], round(r["minutes"], 3), r[key]] for r in rows if key in r]
+
+
+def write(name: str, result: dict, run_dir: Path) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{name}.json"
+    out.write_text(json.dumps({"machine": machine(), **result}, indent=2))
+    if (run_dir / "learning_curve.png").exists():
+        shutil.copy(run_dir / "learning_curve.png", RESULTS / f"{name}.png")
+    print(json.dumps(result, indent=2))
+    print(f"wrote {out}")
+    return out
+
+
+def rows(run_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
