@@ -79,16 +79,39 @@ MIXED = ["kuhn", "ttt", "kuhn", "leduc_raised", "kuhn_facing", "ttt_2", "c4", "l
 
 
 def reference_logprobs(model, tok, prompt, legal, score="mean", temperature=1.0):
-    """Full forward pass per (prompt, action), no padding, no cache."""
+    """Full forward pass per (prompt, action), no padding, no cache.
+
+    The scoring rule, restated independently: each move is the text " move"; an
+    end-of-sequence token is appended to every move when one move's tokens are a
+    prefix of another's; tokens shared by all moves at the start are context, not
+    scored (each move keeps at least one scored token).
+    """
     p = [tok.bos_token_id] + tok(prompt, add_special_tokens=False)["input_ids"]
+    toks = [tok(" " + a, add_special_tokens=False)["input_ids"] for a in legal]
+    prefix_clash = any(a != b and b[: len(a)] == a for a in toks for b in toks) or len(set(map(tuple, toks))) < len(toks)
+    if prefix_clash:
+        toks = [t + [tok.eos_token_id] for t in toks]
+    shared = 0
+    while shared < min(map(len, toks)) - 1 and len({t[shared] for t in toks}) == 1:
+        shared += 1
     scores = []
-    for a in legal:
-        a_ids = tok(" " + a, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
+    for a_ids in toks:
         logits = model(input_ids=torch.tensor([p + a_ids])).logits[0].float()
         logp = torch.log_softmax(logits, -1)[len(p) - 1: len(p) - 1 + len(a_ids)]
-        tok_lp = logp.gather(1, torch.tensor(a_ids)[:, None]).squeeze(1)
+        tok_lp = logp.gather(1, torch.tensor(a_ids)[:, None]).squeeze(1)[shared:]
         scores.append(tok_lp.mean() if score == "mean" else tok_lp.sum())
     return torch.log_softmax(torch.stack(scores) / temperature, -1)
+
+
+def test_prefix_moves_stay_distinct(lm):
+    model, tok = lm
+    pol = LMPolicy(model, tok, score="sum")
+    legal = ("1", "10", "2")
+    with torch.no_grad():
+        got = pol.action_logprobs(["Pick a number.\nMove:"], [legal])[0]
+        ref = reference_logprobs(model, tok, "Pick a number.\nMove:", legal, "sum")
+    assert torch.allclose(got, ref, atol=TOL, rtol=0)
+    assert abs(float(got.exp().sum()) - 1) < 1e-5
 
 
 # ---- (a) action_logprobs == independent computation ----------------------------------------
@@ -140,9 +163,20 @@ def test_each_prompt_runs_once_and_duplicates_are_computed_once(lm, states):
             got = pol.action_logprobs(prompts, legals)
     finally:
         hook.remove()
-    assert len(calls) == 2  # the prompts, then every action's continuation on the shared cache
+    assert len(calls) == 2  # the prompts, then the multi-token moves' continuations on the shared cache
     assert calls[0][0] == len(unique) < len(prompts)
     assert calls[1][0] == sum(len(l) for _, l in unique)
+    # single-token moves (tic-tac-toe's cells) need the prompt's forward pass only
+    calls.clear()
+    ttt = [(p, l) for p, l in unique if l[0].isdigit()]
+    hook = model.register_forward_pre_hook(lambda mod, args, kw: calls.append(tuple(kw["input_ids"].shape)),
+                                           with_kwargs=True)
+    try:
+        with torch.no_grad():
+            pol.action_logprobs([p for p, _ in ttt], [l for _, l in ttt])
+    finally:
+        hook.remove()
+    assert len(calls) == 1
     for i, j in [(0, 2), (1, 9), (3, 11)]:  # duplicates in MIXED
         assert torch.equal(got[i], got[j])
 

@@ -22,6 +22,18 @@ from sparring.rollout.parse import parse_move
 from sparring.types import Decision
 
 
+def _pad(seqs: list[list[int]], pad: int, left: bool, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token lists -> (ids [B, T], attention mask [B, T]), padded on the left or the right."""
+    width = max(len(x) for x in seqs)
+    ids = torch.full((len(seqs), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(seqs), width), dtype=torch.long)
+    for i, x in enumerate(seqs):
+        span = slice(width - len(x), width) if left else slice(0, len(x))
+        ids[i, span] = torch.tensor(x, dtype=torch.long)
+        mask[i, span] = 1
+    return ids.to(device), mask.to(device)
+
+
 class LMPolicy:
     def __init__(
         self,
@@ -99,27 +111,15 @@ class LMPolicy:
         pad = self.tokenizer.pad_token_id
         encoded = [self._encode_actions(legal) for legal in legals]
         prompt_ids = [p + shared for p, (shared, _) in zip(self._encode_prompts(prompts), encoded)]
-        width = max(len(p) for p in prompt_ids)
-        # left-pad prompts so that every prompt ends at the same position
-        ids = torch.full((len(prompts), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(prompts), width), dtype=torch.long)
-        for i, p in enumerate(prompt_ids):
-            ids[i, width - len(p):] = torch.tensor(p)
-            mask[i, width - len(p):] = 1
-        ids, mask = ids.to(device), mask.to(device)
+        ids, mask = _pad(prompt_ids, pad, left=True, device=device)  # every prompt ends at the same position
         pos = (mask.cumsum(-1) - 1).clamp(min=0)
         out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True)
         last = F.log_softmax(out.logits[:, -1].float(), dim=-1)  # [P, V]: the first action token
 
         owner = [i for i, legal in enumerate(legals) for _ in legal]  # prompt of each action row
         actions = [a for _, moves in encoded for a in moves]
-        alen = max(len(a) for a in actions)
-        act = torch.full((len(actions), alen), pad, dtype=torch.long)
-        amask = torch.zeros((len(actions), alen), dtype=torch.long)
-        for j, a in enumerate(actions):
-            act[j, : len(a)] = torch.tensor(a)
-            amask[j, : len(a)] = 1
-        act, amask = act.to(device), amask.to(device)
+        act, amask = _pad(actions, pad, left=False, device=device)
+        alen = act.shape[1]
         owner_t = torch.tensor(owner, device=device)
 
         total = last[owner_t].gather(1, act[:, :1]).squeeze(1)  # [A]
@@ -141,18 +141,13 @@ class LMPolicy:
     @torch.no_grad()
     def _generate(self, prompts: list[str], rng: random.Random) -> list[tuple[str, list[int], list[float], bool]]:
         device = self.model.device
-        prompt_ids = self._encode_prompts(prompts)
-        width = max(len(p) for p in prompt_ids)
         pad = self.tokenizer.pad_token_id
-        ids = torch.full((len(prompts), width), pad, dtype=torch.long)
-        mask = torch.zeros_like(ids)
-        for i, p in enumerate(prompt_ids):
-            ids[i, width - len(p):] = torch.tensor(p)
-            mask[i, width - len(p):] = 1
+        ids, mask = _pad(self._encode_prompts(prompts), pad, left=True, device=device)
+        width = ids.shape[1]
         torch.manual_seed(rng.getrandbits(63))
         out = self.model.generate(
-            input_ids=ids.to(device),
-            attention_mask=mask.to(device),
+            input_ids=ids,
+            attention_mask=mask,
             do_sample=not self.greedy,
             temperature=self._temp() if not self.greedy else None,
             top_k=0 if not self.greedy else None,
@@ -222,13 +217,7 @@ class LMPolicy:
         device = self.model.device
         pad = self.tokenizer.pad_token_id
         seqs = [p + c for p, c in zip(self._encode_prompts(prompts), completions)]
-        width = max(len(s) for s in seqs)
-        ids = torch.full((len(seqs), width), pad, dtype=torch.long)
-        mask = torch.zeros_like(ids)
-        for i, s in enumerate(seqs):
-            ids[i, : len(s)] = torch.tensor(s)
-            mask[i, : len(s)] = 1
-        ids, mask = ids.to(device), mask.to(device)
+        ids, mask = _pad(seqs, pad, left=False, device=device)
         logits = self.model(input_ids=ids, attention_mask=mask).logits[:, :-1].float() / self._temp()
         lp = F.log_softmax(logits, dim=-1).gather(2, ids[:, 1:, None]).squeeze(2)
         out = []

@@ -22,7 +22,7 @@ class TinyConfig:
     heads: int = 4
     mlp: int = 256
     context: int = 1024
-    init_std: float = 0.002  # small: the untrained policy starts close to uniform over legal moves
+    init_std: float = 0.02  # small enough that the untrained policy starts near uniform over legal moves
 
 
 def byte_tokenizer() -> PreTrainedTokenizerFast:
