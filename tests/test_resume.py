@@ -72,9 +72,8 @@ def test_sigkill_then_resume_continues_the_step_count(tmp_path):
     done = subprocess.run(_cli("train", "--resume", str(run), "--steps", str(final_target)),
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert f"at step {killed_at}" in done.stdout
+    assert f"at step {killed_at}" in " ".join(done.stdout.split())  # rich wraps long lines
     assert _assert_intact(checkpoint.latest(run)) == final_target
     steps = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert steps == list(range(0, final_target + 1))  # no gap, no repeat: the step count went on
-    assert not list((run / "checkpoints").glob(".tmp-*")) or True  # a torn temp dir may remain; it is never LATEST
     assert (run / "checkpoints" / "LATEST").read_text().strip() == f"step-{final_target:07d}"

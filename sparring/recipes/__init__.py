@@ -5,13 +5,15 @@ from sparring.config import RunConfig
 
 
 def kuhn_poker() -> RunConfig:
-    cfg = RunConfig(recipe="kuhn-poker", game="kuhn_poker", steps=600, minutes=10, checkpoint_every=50)
+    # 1024 games a step are cheap here (12 information states, scored once each);
+    # the learning rate decays so that the last iterate settles near equilibrium
+    cfg = RunConfig(recipe="kuhn-poker", game="kuhn_poker", steps=1000, minutes=10, checkpoint_every=50)
     cfg.rollout.games = 1024
     cfg.learner.lr = 3e-4
     cfg.learner.kl_coef = 1.0
     cfg.learner.ref_every = 10
-    cfg.learner.lr_final = 0.05
-    cfg.learner.decay_steps = 500
+    cfg.learner.lr_final = 0.02
+    cfg.learner.decay_steps = 900
     cfg.eval.every = 20
     cfg.eval.opponents = ["random"]
     cfg.eval.games = 200
@@ -19,9 +21,14 @@ def kuhn_poker() -> RunConfig:
 
 
 def tic_tac_toe() -> RunConfig:
-    cfg = RunConfig(recipe="tic-tac-toe", game="tic_tac_toe", steps=200, minutes=10, checkpoint_every=20)
-    cfg.rollout.games = 256
-    cfg.learner.lr = 1e-3
+    # self-play plus a pool of fixed opponents (random, and the exact optimal player)
+    cfg = RunConfig(recipe="tic-tac-toe", game="tic_tac_toe", steps=100000, minutes=10, checkpoint_every=20)
+    cfg.rollout.games = 128
+    cfg.rollout.opponents = ["random", "optimal"]
+    cfg.rollout.pool_prob = 0.5
+    cfg.learner.lr = 3e-3
+    cfg.learner.epochs = 4
+    cfg.learner.minibatch = 512
     cfg.eval.every = 20
     cfg.eval.opponents = ["random", "optimal"]
     cfg.eval.games = 200

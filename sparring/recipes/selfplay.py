@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from transformers.utils import logging as hf_logging
 
 from sparring import checkpoint
 from sparring.arena import make_game
@@ -42,6 +43,7 @@ def make_policy(cfg: RunConfig, model, tokenizer, pid: str = "self", greedy: boo
 
 def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console | None = None) -> dict:
     console = console or Console()
+    hf_logging.disable_progress_bar()  # our own progress line is the one to watch
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     if cfg.threads:
