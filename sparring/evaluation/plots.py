@@ -12,6 +12,7 @@ PANELS = [
     ("exploitability (exact)", lambda k: k == "eval/exploitability"),
     ("win rate", lambda k: k.startswith("eval/vs_") and k.endswith("/win")),
     ("loss rate", lambda k: k.startswith("eval/vs_") and k.endswith("/loss")),
+    ("mean return", lambda k: k.startswith("eval/vs_") and k.endswith("/return")),
     ("training", lambda k: k in ("train/entropy", "train/kl", "rollout/invalid_rate")),
 ]
 
@@ -33,7 +34,7 @@ def learning_curve(rows: list[dict], path: Path, title: str = "") -> Path | None
         if label.startswith("exploitability"):
             ax.axhline(0.0, color="grey", lw=0.8, ls="--")
         ax.set_title(label)
-        ax.set_xlabel("training minutes")
+        ax.set_xlabel("minutes (wall clock)")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     if title:

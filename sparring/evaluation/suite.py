@@ -33,6 +33,7 @@ def evaluate(game, policy, opponents: list[str], games: int, greedy: bool, explo
         metrics[f"eval/vs_{tag}/win"] = result["win_rate"]
         metrics[f"eval/vs_{tag}/draw"] = result["draw_rate"]
         metrics[f"eval/vs_{tag}/loss"] = result["loss_rate"]
+        metrics[f"eval/vs_{tag}/return"] = result["mean_return"]
         for seat in result["per_seat"]:
             metrics[f"eval/vs_{tag}/seat{seat['seat']}_loss"] = seat["loss_rate"]
     metrics["eval/seconds"] = time.perf_counter() - start
