@@ -13,6 +13,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 from sparring.learner import LearnerConfig
 from sparring.models.tiny import TinyConfig
+from sparring.rollout.bots import BOT_NAME
 from sparring.rewards.shaping import RewardConfig
 
 
@@ -170,6 +171,10 @@ def validate(cfg: RunConfig) -> RunConfig:
         raise ConfigError(f"bad value {cfg.advantage.decay!r} for advantage.decay: must be in [0, 1)")
     if cfg.model.temperature <= 0:
         raise ConfigError(f"bad value {cfg.model.temperature!r} for model.temperature: must be positive")
+    for key in ("rollout.opponents", "eval.opponents"):
+        for name in _get(cfg, key):
+            if not BOT_NAME.match(name):
+                raise ConfigError(f"bad opponent {name!r} in {key}: choose random, optimal, mcts or mcts:SIMS")
     if cfg.minutes < 0:
         raise ConfigError(f"bad value {cfg.minutes!r} for minutes: must be >= 0")
     return cfg

@@ -15,7 +15,7 @@ class MetricsLog:
     """Append-only JSON lines, one per step.  On resume, rows after the checkpoint's
     step are dropped (they describe work that the resumed run redoes)."""
 
-    def __init__(self, path: Path, resume_step: int | None = None):
+    def __init__(self, path: Path, resume_step: int = 0):
         self.path = Path(path)
         self.rows: list[dict] = []
         if self.path.exists():
@@ -24,7 +24,7 @@ class MetricsLog:
                     row = json.loads(line)
                 except json.JSONDecodeError:  # a line torn by a kill mid-write
                     continue
-                if resume_step is None or row.get("step", 0) <= resume_step:
+                if row.get("step", 0) <= resume_step:
                     self.rows.append(row)
             tmp = self.path.with_suffix(".tmp")
             tmp.write_text("".join(json.dumps(r) + "\n" for r in self.rows))

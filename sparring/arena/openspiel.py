@@ -49,12 +49,13 @@ def _ttt_action(state: pyspiel.State, action: int) -> str:
 
 
 def _ttt_observe(state: pyspiel.State, player: int) -> str:
-    # The board comes last, so that each cell sits at a fixed distance from the
-    # end of the prompt, where the model decides (it sees relative positions).
+    # What the decision depends on (your mark, the board) comes last, at fixed
+    # distances from the end of the prompt, where the model decides: a small
+    # transformer finds the cells by relative position.
     board = str(state)  # three rows such as ".x.", "..o", "..."; x moves first
     mark = "x" if player == 0 else "o"
     legal = " ".join(_ttt_action(state, a) for a in state.legal_actions()) if not state.is_terminal() else ""
-    return f"Tic-tac-toe, you are {mark}. Legal: {legal}\nCells 1-9:\n{board}\nMove:"
+    return f"Legal moves: {legal}\nTic-tac-toe, you are {mark}. Cells 1-9:\n{board}\nMove:"
 
 
 RENDERERS: dict[str, tuple[Observe, Name]] = {

@@ -7,7 +7,8 @@ import time
 from sparring.arena.openspiel import OpenSpielGame
 from sparring.evaluation import exact
 from sparring.evaluation.matches import play_matches
-from sparring.rollout.bots import make_bot
+from sparring.rollout.bots import BOT_NAME, make_bot
+from sparring.rollout.policy import RandomPolicy
 
 
 def evaluate(game, policy, opponents: list[str], games: int, greedy: bool, exploitability: bool,
@@ -26,7 +27,16 @@ def evaluate(game, policy, opponents: list[str], games: int, greedy: bool, explo
             report["exploitability_skipped"] = str(e)
     for name in opponents:
         if name not in bots:
-            bots[name] = make_bot(name, game, seed)
+            try:
+                bots[name] = make_bot(name, game, seed)
+            except ValueError as e:  # e.g. an OpenSpiel bot asked to play a TextArena game
+                if not BOT_NAME.match(name):
+                    raise
+                report.setdefault("skipped", {})[name] = str(e)
+                continue
+        if isinstance(bots[name], RandomPolicy) and game.new_state(seed).legal_actions() is None:
+            report.setdefault("skipped", {})[name] = "a random player needs a list of legal moves (free-text game)"
+            continue
         result = play_matches(game, policy, bots[name], games, seed=seed, greedy=greedy)
         report["matches"][name] = result
         tag = name.replace(":", "")

@@ -69,13 +69,13 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
         step, elapsed, learner.steps = state["step"], state["elapsed"], state["learner_steps"]
         baselines = {tuple(k): v for k, v in state["baselines"]}
         pool.restore(state["pool"])
-        if learner.reference is not None:
+        if learner.reference is not None:  # the moving reference restarts from the resumed policy
             learner.reference.model.load_state_dict(model.state_dict())
         console.print(f"resumed {run_dir} at step {step} ({elapsed / 60:.1f} min trained)")
     save_config(cfg, run_dir / "config.json")
-    log = MetricsLog(run_dir / "metrics.jsonl", resume_step=step if resume else None)
-    if not resume:
-        log = MetricsLog(run_dir / "metrics.jsonl", resume_step=0)
+    if ckpt is None:  # a fresh start (or a resume killed before its first checkpoint)
+        (run_dir / "metrics.jsonl").unlink(missing_ok=True)
+    log = MetricsLog(run_dir / "metrics.jsonl", resume_step=step)
     bots: dict = {}
 
     def run_eval() -> dict[str, float]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import sys
 from typing import Any
 
@@ -276,6 +277,9 @@ class OptimalBot:
             a = rng.choices(actions, weights=probs)[0]
             out.append(Decision(action=a, text="", logprob=math.log(dist[a])))
         return out
+
+
+BOT_NAME = re.compile(r"^(random|optimal|mcts(:\d+)?)$")
 
 
 def make_bot(name: str, game, seed: int = 0) -> Policy:
