@@ -40,7 +40,9 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def save(run_dir: Path, step: int, model, tokenizer, optimizer, state: dict, keep: int = 3) -> Path:
+def save(run_dir: Path, step: int, model, tokenizer, optimizer, state: dict, keep: int = 3,
+         extra: dict | None = None) -> Path:
+    """Write checkpoint ``step``; ``extra`` tensors (e.g. a reference policy) go into trainer.pt."""
     root = Path(run_dir) / "checkpoints"
     root.mkdir(parents=True, exist_ok=True)
     final = root / f"step-{step:07d}"
@@ -49,7 +51,8 @@ def save(run_dir: Path, step: int, model, tokenizer, optimizer, state: dict, kee
     tmp.mkdir()
     model.save_pretrained(tmp, safe_serialization=True)
     tokenizer.save_pretrained(tmp)
-    torch.save({"optimizer": optimizer.state_dict(), "torch_rng": torch.get_rng_state()}, tmp / "trainer.pt")
+    torch.save({"optimizer": optimizer.state_dict(), "torch_rng": torch.get_rng_state(), **(extra or {})},
+               tmp / "trainer.pt")
     (tmp / STATE).write_text(json.dumps({**state, "step": step}))
     _fsync_tree(tmp)
     if final.exists():

@@ -90,8 +90,11 @@ def _train(args, console) -> int:
         if not cfg_path.exists():
             raise FileNotFoundError(f"no run to resume at {args.resume} (missing config.json)")
         cfg, run_dir = C.load(cfg_path), args.resume
-        if args.recipe or args.game or args.model or args.out:
+        if args.recipe or args.game or args.model or args.out or args.seed is not None:
             raise UsageError("--resume continues a run as configured; only --steps, --minutes and --set may change")
+        fixed = [a for a in args.set if a.split("=", 1)[0].strip().split(".")[0] in ("seed", "game", "recipe", "model")]
+        if fixed:
+            raise UsageError(f"--resume cannot change {fixed[0].split('=', 1)[0]}: the checkpoint was made with it")
     else:
         if not args.recipe:
             raise UsageError("name a recipe (" + ", ".join(PRESETS) + ") or a game, or --resume RUN_DIR")
@@ -117,7 +120,9 @@ def _train(args, console) -> int:
     if args.steps is not None:
         cfg.steps, cfg.minutes = args.steps, 0.0
     if args.minutes is not None:
-        cfg.minutes, cfg.steps = args.minutes, 10**9
+        if args.minutes <= 0:
+            raise UsageError(f"--minutes must be positive, got {args.minutes}")
+        cfg.minutes, cfg.steps = args.minutes, 10**9  # on resume: the total, time already trained included
     for assignment in args.set:
         C.set_value(cfg, assignment)
     C.validate(cfg)
@@ -166,7 +171,7 @@ def _eval(args, console) -> int:
         raise FileNotFoundError(f"{args.run_dir} has no checkpoint yet")
     game = make_game(args.game or cfg.game)
     opponents = [o.strip() for o in args.opponent.split(",")] if args.opponent else cfg.eval.opponents
-    games = args.games or cfg.eval.games
+    games = cfg.eval.games if args.games is None else args.games
     greedy = cfg.eval.greedy if args.greedy is None else args.greedy
     if games <= 0:
         raise UsageError(f"--games must be positive, got {games}")

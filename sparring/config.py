@@ -84,8 +84,11 @@ CHOICES = {
     "rollout.invalid": ("forfeit", "random"),
     "advantage.estimator": ("rae", "group", "baseline"),
 }
-POSITIVE = ["steps", "rollout.games", "rollout.max_turns", "eval.games", "learner.lr", "learner.minibatch",
+POSITIVE = ["steps", "checkpoint_every", "keep_checkpoints", "rollout.pool_latest", "rollout.games", "rollout.max_turns", "eval.games", "learner.lr", "learner.minibatch",
             "learner.epochs", "model.max_new_tokens", "model.tiny.hidden", "model.tiny.layers", "model.tiny.heads"]
+
+NON_NEGATIVE = ["threads", "eval.every", "rollout.snapshot_every", "learner.ref_every", "learner.decay_steps",
+                "learner.kl_coef", "learner.entropy_coef", "learner.lr_final", "learner.clip", "learner.weight_decay"]
 
 
 def _coerce(text: str, typ: Any, key: str) -> Any:
@@ -165,6 +168,9 @@ def validate(cfg: RunConfig) -> RunConfig:
     for key in POSITIVE:
         if not _get(cfg, key) > 0:
             raise ConfigError(f"bad value {_get(cfg, key)!r} for {key}: must be positive")
+    for key in NON_NEGATIVE:
+        if _get(cfg, key) < 0:
+            raise ConfigError(f"bad value {_get(cfg, key)!r} for {key}: must be >= 0")
     if not 0 <= cfg.rollout.pool_prob <= 1:
         raise ConfigError(f"bad value {cfg.rollout.pool_prob!r} for rollout.pool_prob: must be in [0, 1]")
     if not 0 <= cfg.advantage.decay < 1:
@@ -208,5 +214,8 @@ def save(cfg: RunConfig, path) -> None:
 
 
 def load(path) -> RunConfig:
-    with open(path) as f:
-        return from_dict(json.load(f))
+    try:
+        with open(path) as f:
+            return from_dict(json.load(f))
+    except (json.JSONDecodeError, TypeError) as e:
+        raise ConfigError(f"cannot read config {path}: {e}") from None

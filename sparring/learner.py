@@ -38,12 +38,15 @@ class Learner:
         self.reference = None
         if cfg.kl_coef > 0:
             ref_model = copy.deepcopy(policy.model).eval().requires_grad_(False)
-            self.reference = LMPolicy(ref_model, policy.tokenizer, mode=policy.mode, temperature=policy.temperature)
+            self.reference = LMPolicy(ref_model, policy.tokenizer, mode=policy.mode, temperature=policy.temperature,
+                                      score=policy.score)
 
     def step(self, samples: list[Sample], rng: random.Random) -> dict[str, float]:
+        self.steps += 1
         if not samples:
             return {}
-        self.policy.model.train()
+        # the model stays in eval mode: dropout would make the new log-probabilities
+        # differ from the rollout's and the reference's even before any update
         for group in self.optimizer.param_groups:
             group["lr"] = self.learning_rate()
         stats: dict[str, list[float]] = {}
@@ -62,16 +65,25 @@ class Learner:
                 parts["grad_norm"] = float(grad_norm)
                 for k, v in parts.items():
                     stats.setdefault(k, []).append(v)
-        self.policy.model.eval()
-        self.steps += 1
         if self.reference is not None and self.cfg.ref_every and self.steps % self.cfg.ref_every == 0:
             self.reference.model.load_state_dict(self.policy.model.state_dict())
         return {f"train/{k}": sum(v) / len(v) for k, v in stats.items()}
 
+    def reference_state(self) -> dict:
+        """The reference's trainable weights (all a resume needs to restore it)."""
+        if self.reference is None:
+            return {}
+        names = {n for n, p in self.policy.model.named_parameters() if p.requires_grad}
+        return {n: p.detach().clone() for n, p in self.reference.model.named_parameters() if n in names}
+
+    def load_reference_state(self, state: dict) -> None:
+        if self.reference is not None and state:
+            self.reference.model.load_state_dict(state, strict=False)
+
     def learning_rate(self) -> float:
         if not self.cfg.decay_steps:
             return self.cfg.lr
-        frac = min(self.steps / self.cfg.decay_steps, 1.0)
+        frac = min((self.steps - 1) / self.cfg.decay_steps, 1.0)  # called after this step was counted
         return self.cfg.lr * (1 - frac * (1 - self.cfg.lr_final))
 
     def _loss(self, batch: list[Sample]) -> tuple[torch.Tensor, dict[str, float]]:

@@ -2,6 +2,7 @@
 small enough, and matches against fixed opponents.  Flat ``eval/...`` names."""
 from __future__ import annotations
 
+import copy
 import time
 
 from sparring.arena.openspiel import OpenSpielGame
@@ -18,6 +19,15 @@ def evaluate(game, policy, opponents: list[str], games: int, greedy: bool, explo
     metrics: dict[str, float] = {}
     report: dict = {"game": game.name, "policy": policy.id, "greedy": greedy, "matches": {}}
     start = time.perf_counter()
+    if getattr(policy, "mode", "direct") == "generate":
+        # probabilities() would describe the direct-scoring policy, not the free-text one being trained;
+        # greedy play here means greedy decoding
+        if exploitability:
+            report["exploitability_skipped"] = "not defined for free-text (generate mode) policies"
+        exploitability = False
+        if greedy:
+            policy = copy.copy(policy)
+            policy.greedy, greedy = True, False
     if exploitability and isinstance(game, OpenSpielGame) and game.num_players == 2:
         try:
             value = exact.exploitability(game, policy)

@@ -79,6 +79,8 @@ class LMPolicy:
         of another's ("1" and "10" stay distinct moves).  With single-token moves
         this needs one forward pass per prompt and nothing more.
         """
+        if not legal:
+            raise ValueError("a state with no legal moves cannot be scored")
         toks = [self.tokenizer(" " + a, add_special_tokens=False)["input_ids"] for a in legal]
         if any(len(a) <= len(b) and b[: len(a)] == a for i, a in enumerate(toks) for j, b in enumerate(toks) if i != j):
             toks = [t + [self.tokenizer.eos_token_id] for t in toks]
@@ -144,25 +146,15 @@ class LMPolicy:
         pad = self.tokenizer.pad_token_id
         ids, mask = _pad(self._encode_prompts(prompts), pad, left=True, device=device)
         width = ids.shape[1]
-        torch.manual_seed(rng.getrandbits(63))
-        out = self.model.generate(
-            input_ids=ids,
-            attention_mask=mask,
-            do_sample=not self.greedy,
-            temperature=self._temp() if not self.greedy else None,
-            top_k=0 if not self.greedy else None,
-            top_p=None,
-            max_new_tokens=self.max_new_tokens,
-            output_scores=True,
-            return_dict_in_generate=True,
-            pad_token_id=pad,
-            eos_token_id=self.tokenizer.eos_token_id,
-        )
+        with torch.random.fork_rng(devices=[]):  # sample from our own seed, leave the global RNG alone
+            torch.manual_seed(rng.getrandbits(63))
+            out = self._generate_raw(ids, mask, pad)
         new = out.sequences[:, width:]
-        # sampling scores are already divided by the temperature; greedy ones are raw logits
-        scale = self._temp() if self.greedy else 1.0
-        logps = torch.stack([F.log_softmax(s.float() / scale, dim=-1) for s in out.scores], dim=1)  # [B, T, V]
-        tok_lp = logps.gather(2, new[:, :, None]).squeeze(2)
+        # log-probabilities as training computes them (raw logits / temperature),
+        # not the processed scores, so that the PPO ratio starts at exactly 1
+        tok_lp = torch.stack(
+            [F.log_softmax(step.float() / self._temp(), dim=-1).gather(1, new[:, t : t + 1]).squeeze(1)
+             for t, step in enumerate(out.logits)], dim=1)  # [B, T]
         results = []
         eos = self.tokenizer.eos_token_id
         for row, lps in zip(new.tolist(), tok_lp.tolist()):
@@ -171,6 +163,22 @@ class LMPolicy:
             text = self.tokenizer.decode(row[:n], skip_special_tokens=True)
             results.append((text, row[:n], lps[:n], truncated))
         return results
+
+    def _generate_raw(self, ids, mask, pad):
+        return self.model.generate(
+            input_ids=ids,
+            attention_mask=mask,
+            do_sample=not self.greedy,
+            temperature=self._temp() if not self.greedy else None,
+            top_k=0 if not self.greedy else None,
+            top_p=1.0,
+            repetition_penalty=1.0,
+            max_new_tokens=self.max_new_tokens,
+            output_logits=True,
+            return_dict_in_generate=True,
+            pad_token_id=pad,
+            eos_token_id=self.tokenizer.eos_token_id,
+        )
 
     # ---- the Policy protocol ----------------------------------------------------------
     @torch.no_grad()

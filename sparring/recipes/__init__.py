@@ -21,14 +21,16 @@ def kuhn_poker() -> RunConfig:
 
 
 def tic_tac_toe() -> RunConfig:
-    # self-play plus a pool of fixed opponents (random, and the exact optimal player)
+    # self-play plus a pool of fixed opponents (random, and the exact optimal player);
+    # the KL to a moving reference keeps the policy from collapsing to one that
+    # only beats itself (measured: without it entropy fell to ~0.2 in 50 steps)
     cfg = RunConfig(recipe="tic-tac-toe", game="tic_tac_toe", steps=100000, minutes=10, checkpoint_every=20)
-    cfg.rollout.games = 128
+    cfg.rollout.games = 256
     cfg.rollout.opponents = ["random", "optimal"]
     cfg.rollout.pool_prob = 0.5
-    cfg.learner.lr = 3e-3
-    cfg.learner.epochs = 4
-    cfg.learner.minibatch = 512
+    cfg.learner.lr = 1e-3
+    cfg.learner.kl_coef = 0.2
+    cfg.learner.ref_every = 10
     cfg.eval.every = 20
     cfg.eval.opponents = ["random", "optimal"]
     cfg.eval.games = 200

@@ -64,13 +64,12 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
     if ckpt is not None:
         state, trainer = checkpoint.load_state(ckpt)
         learner.optimizer.load_state_dict(trainer["optimizer"])
+        learner.load_reference_state(trainer.get("reference", {}))
         torch.set_rng_state(trainer["torch_rng"])
         rng.setstate(_to_tuple(state["rng"]))
         step, elapsed, learner.steps = state["step"], state["elapsed"], state["learner_steps"]
         baselines = {tuple(k): v for k, v in state["baselines"]}
         pool.restore(state["pool"])
-        if learner.reference is not None:  # the moving reference restarts from the resumed policy
-            learner.reference.model.load_state_dict(model.state_dict())
         console.print(f"resumed {run_dir} at step {step} ({elapsed / 60:.1f} min trained)")
     save_config(cfg, run_dir / "config.json")
     if ckpt is None:  # a fresh start (or a resume killed before its first checkpoint)
@@ -89,7 +88,8 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
     def save() -> None:
         state = {"rng": rng.getstate(), "elapsed": elapsed, "learner_steps": learner.steps,
                  "baselines": [[list(k), v] for k, v in baselines.items()], "pool": pool.state()}
-        checkpoint.save(run_dir, step, model, tokenizer, learner.optimizer, state, cfg.keep_checkpoints)
+        checkpoint.save(run_dir, step, model, tokenizer, learner.optimizer, state, cfg.keep_checkpoints,
+                        extra={"reference": learner.reference_state()})
 
     if step == 0:
         log.write({"step": 0, "minutes": 0.0, **run_eval()})
@@ -104,7 +104,8 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
             # arena -> rollout: who plays whom, then play the batch of games
             seats = seatings(policy, pool, cfg.rollout.games, game.num_players, cfg.rollout.pool_prob, rng)
             seeds = [rng.randrange(2**31) for _ in seats]
-            episodes = play(game, seats, seeds, rng, max_turns=cfg.rollout.max_turns, invalid=cfg.rollout.invalid)
+            episodes = play(game, seats, seeds, rng, max_turns=cfg.rollout.max_turns, invalid=cfg.rollout.invalid,
+                            strict={policy.id})
             # rewards -> advantages -> learner
             samples, baselines, stats = to_samples(episodes, policy.id, cfg.reward, cfg.advantage.estimator,
                                                    cfg.advantage.decay, baselines)
@@ -118,12 +119,13 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
                 summary = _summary(stats)
             # the clock counts everything a run does (rollout, learning, evaluation), as a user waits for it
             elapsed += time.perf_counter() - t0
+            last = last or elapsed >= budget  # an evaluation may have used up the budget
             log.write({"step": step, "minutes": elapsed / 60, **stats})
             if last or step % cfg.checkpoint_every == 0:
                 save()
             progress.update(task, completed=step, info=f"{summary}  loss {stats.get('train/loss', 0):+.3f}")
-            if not console.is_terminal and (last or step % max(cfg.steps // 20, 1) == 0):
-                console.print(f"step {step}/{cfg.steps}  {elapsed / 60:.1f} min  {summary}")
+            if not console.is_terminal and (last or "eval/seconds" in stats):
+                console.print(f"step {step}  {elapsed / 60:.1f} min  {summary}")
     plot = learning_curve(log.rows, run_dir / "learning_curve.png", title=f"{cfg.recipe} on {cfg.game}")
     final = {k: v for k, v in log.rows[-1].items()} if log.rows else {}
     final["run_dir"] = str(run_dir)

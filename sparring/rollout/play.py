@@ -21,6 +21,7 @@ def play(
     *,
     max_turns: int = 200,
     invalid: str = "forfeit",
+    strict: set[str] = frozenset(),
 ) -> list[Episode]:
     """Play one game per seating (``seatings[i][p]`` sits in seat ``p`` of game ``i``).
 
@@ -28,7 +29,9 @@ def play(
     it is recorded on the turn, and either ends the game as a forfeit by the
     offender (``invalid="forfeit"``) or is replaced by a uniformly random legal move
     (``invalid="random"``; free-text games always forfeit).  A game that reaches
-    ``max_turns`` decisions stops, marked truncated, with zero returns.
+    ``max_turns`` decisions stops, marked truncated, with zero returns.  A policy
+    that raises forfeits its games (a bad endpoint must not end a run), except the
+    policies named in ``strict`` (the learner: its bugs must surface).
     """
     if invalid not in INVALID_MODES:
         raise ValueError(f"invalid-move handling must be one of {INVALID_MODES}, got {invalid!r}")
@@ -46,7 +49,8 @@ def play(
             waiting[id(pol)].append(i)
             policies[id(pol)] = pol
         for key, games in waiting.items():
-            for i, decision in zip(games, _decide(policies[key], [states[i] for i in games], rng)):
+            pol = policies[key]
+            for i, decision in zip(games, _decide(pol, [states[i] for i in games], rng, pol.id in strict)):
                 _apply(states[i], episodes[i], policies[key].id, decision, rng, invalid)
         still = []
         for i in live:
@@ -63,7 +67,9 @@ def play(
     return episodes
 
 
-def _decide(policy: Policy, states, rng) -> list[Decision]:
+def _decide(policy: Policy, states, rng, strict: bool) -> list[Decision]:
+    if strict:
+        return policy.act(states, rng)
     try:
         decisions = policy.act(states, rng)
         if len(decisions) != len(states):
