@@ -145,10 +145,14 @@ def _print_final(final: dict, console) -> None:
     table = Table(title=f"final evaluation (step {final.get('step')}, {final.get('minutes', 0):.1f} min)")
     table.add_column("metric")
     table.add_column("value", justify="right")
+    shown = ("rollout/invalid_rate", "rollout/forfeits", "rollout/turns_per_game")
     for k, v in final.items():
-        if k.startswith("eval/") and k != "eval/seconds":
+        if (k.startswith("eval/") and k != "eval/seconds") or k in shown:
             table.add_row(k.removeprefix("eval/"), f"{v:.4f}")
     console.print(table)
+    skipped = final.get("eval_skipped") or {}
+    for name, why in skipped.items():
+        console.print(f"[dim]not evaluated against {name}: {why}[/dim]")
     console.print(f"run directory: {final['run_dir']}   learning curve: {final.get('plot')}")
 
 

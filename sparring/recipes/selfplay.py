@@ -76,11 +76,15 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
         (run_dir / "metrics.jsonl").unlink(missing_ok=True)
     log = MetricsLog(run_dir / "metrics.jsonl", resume_step=step)
     bots: dict = {}
+    skipped: dict[str, str] = {}  # what could not be evaluated on this game, and why
 
     def run_eval() -> dict[str, float]:
         eval_policy = make_policy(cfg, model, tokenizer, greedy=False)
         metrics, report = evaluate(game, eval_policy, cfg.eval.opponents, cfg.eval.games, cfg.eval.greedy,
                                    cfg.eval.exploitability, seed=cfg.seed + 1, bots=bots)
+        skipped.update(report.get("skipped", {}))
+        if "exploitability_skipped" in report:
+            skipped["exploitability"] = report["exploitability_skipped"]
         (run_dir / "eval").mkdir(exist_ok=True)
         (run_dir / "eval" / f"step-{step:07d}.json").write_text(json.dumps(report, indent=2))
         return metrics
@@ -129,6 +133,7 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
     plot = learning_curve(log.rows, run_dir / "learning_curve.png", title=f"{cfg.recipe} on {cfg.game}")
     final = {k: v for k, v in log.rows[-1].items()} if log.rows else {}
     final["run_dir"] = str(run_dir)
+    final["eval_skipped"] = skipped
     final["plot"] = str(plot) if plot else None
     return final
 
