@@ -53,6 +53,22 @@ def group_normalized(rewards: torch.Tensor, groups: list[Hashable], eps: float =
     return adv
 
 
+def state_baseline(rewards: torch.Tensor, states: list[Hashable], fallback: torch.Tensor) -> torch.Tensor:
+    """Per-decision advantage against the mean reward of the *other* decisions made
+    in the same state in this batch (leave-one-out, so a sample never sees itself);
+    a state seen once uses ``fallback`` (e.g. the RAE advantage) instead.
+    [N] rewards, N state keys, [N] fallback -> [N]."""
+    members: dict = defaultdict(list)
+    for i, s in enumerate(states):
+        members[s].append(i)
+    adv = fallback.clone()
+    for idx in members.values():
+        if len(idx) > 1:
+            r = rewards[idx]
+            adv[idx] = r - (r.sum() - r) / (len(idx) - 1)
+    return adv
+
+
 def plain_baseline(rewards: torch.Tensor) -> torch.Tensor:
     """REINFORCE with the batch mean as baseline."""
     return rewards - rewards.mean() if rewards.numel() else rewards

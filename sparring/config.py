@@ -49,6 +49,7 @@ class RolloutConfig:
 class AdvantageConfig:
     estimator: str = "rae"  # rae | group | baseline
     decay: float = 0.95  # RAE baseline moving-average decay
+    per_state: bool = False  # baseline per recurring state in the batch (leave-one-out mean), else the estimator
 
 
 @dataclass

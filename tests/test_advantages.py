@@ -124,3 +124,14 @@ def test_plain_baseline():
     assert plain_baseline(torch.tensor([4.0])).tolist() == [0.0]
     empty = plain_baseline(torch.zeros(0))
     assert empty.shape == (0,) and not torch.isnan(empty).any()
+
+
+def test_state_baseline_is_leave_one_out_within_a_state_and_falls_back_when_alone():
+    from sparring.advantages import state_baseline
+
+    rewards = torch.tensor([1.0, -1.0, 0.0, 1.0])
+    states = ["a", "a", "a", "b"]
+    fallback = torch.tensor([9.0, 9.0, 9.0, 0.25])
+    adv = state_baseline(rewards, states, fallback)
+    # state a: 1 - mean(-1, 0) = 1.5; -1 - mean(1, 0) = -1.5; 0 - mean(1, -1) = 0; b is alone: fallback
+    assert torch.allclose(adv, torch.tensor([1.5, -1.5, 0.0, 0.25]))

@@ -112,7 +112,7 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
                             strict={policy.id})
             # rewards -> advantages -> learner
             samples, baselines, stats = to_samples(episodes, policy.id, cfg.reward, cfg.advantage.estimator,
-                                                   cfg.advantage.decay, baselines)
+                                                   cfg.advantage.decay, baselines, cfg.advantage.per_state)
             stats.update(learner.step(samples, rng))
             step += 1
             if cfg.rollout.snapshot_every and step % cfg.rollout.snapshot_every == 0:

@@ -9,13 +9,16 @@ from sparring.types import Episode, Sample
 
 
 def to_samples(
-    episodes: list[Episode], learner_id: str, reward: RewardConfig, estimator: str, decay: float, baselines: dict
+    episodes: list[Episode], learner_id: str, reward: RewardConfig, estimator: str, decay: float, baselines: dict,
+    state_baseline: bool = False,
 ) -> tuple[list[Sample], dict, dict[str, float]]:
     """Every decision the learner made, with its advantage.
 
     Advantages are computed per (episode, seat) from the seat's reward and given to
     every decision of that seat.  ``rae``: baseline per (game, seat); ``group``:
-    normalised within the batch per seat; ``baseline``: batch mean.
+    normalised within the batch per seat; ``baseline``: batch mean.  With
+    ``state_baseline``, a decision taken in a state that recurs in the batch is
+    instead compared with the other decisions taken there (lower variance).
     Returns (samples, new baselines, rollout statistics).
     """
     rewards, keys, owners = [], [], []
@@ -33,14 +36,20 @@ def to_samples(
         a = adv_fns.group_normalized(r, keys)
     else:
         a = adv_fns.plain_baseline(r)
-    samples = []
-    for (ep, p), advantage in zip(owners, a.tolist()):
+    samples, seat_reward = [], []
+    for (ep, p), advantage, reward_ in zip(owners, a.tolist(), rewards):
         for t in ep.turns:
             if t.player != p or t.policy_id != learner_id:
                 continue
             usable = t.decision.completion_ids or (t.legal is not None and t.decision.action in t.legal)
             if usable:
                 samples.append(Sample(t.prompt, t.legal, t.decision, advantage, ep.game, p))
+                seat_reward.append(reward_)
+    if state_baseline and samples:
+        per_state = adv_fns.state_baseline(torch.tensor(seat_reward), [s.prompt for s in samples],
+                                           torch.tensor([s.advantage for s in samples]))
+        for s, value in zip(samples, per_state.tolist()):
+            s.advantage = value
     n = max(len(episodes), 1)
     stats = {
         "rollout/games": float(len(episodes)),
