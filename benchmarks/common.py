@@ -12,6 +12,19 @@ import torch
 RESULTS = Path(__file__).parent / "results"
 
 
+def run_preset(name: str, seed: int, out: Path):
+    """Train preset ``name`` from scratch into ``out``: (config, final row, wall minutes, all rows)."""
+    from sparring.recipes import PRESETS
+    from sparring.recipes.selfplay import train
+
+    shutil.rmtree(out, ignore_errors=True)
+    cfg = PRESETS[name]()
+    cfg.seed = seed
+    start = time.perf_counter()
+    final = train(cfg, out)
+    return cfg, final, (time.perf_counter() - start) / 60, rows(out)
+
+
 def machine() -> dict:
     import os
 

@@ -8,13 +8,9 @@ Writes benchmarks/results/kuhn_poker.json (curve, time to 0.1 and 0.05) and .png
 from __future__ import annotations
 
 import argparse
-import shutil
-import time
 from pathlib import Path
 
-from common import curve, first_reaching, rows, write
-from sparring.recipes import PRESETS
-from sparring.recipes.selfplay import train
+from common import curve, first_reaching, run_preset, write
 
 
 def main() -> None:
@@ -22,13 +18,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=Path("runs/bench-kuhn-poker"))
     args = ap.parse_args()
-    shutil.rmtree(args.out, ignore_errors=True)
-    cfg = PRESETS["kuhn-poker"]()
-    cfg.seed = args.seed
-    start = time.perf_counter()
-    final = train(cfg, args.out)
-    wall = (time.perf_counter() - start) / 60
-    r = rows(args.out)
+    _, final, wall, r = run_preset("kuhn-poker", args.seed, args.out)
     key = "eval/exploitability"
     result = {
         "command": f"python benchmarks/kuhn_poker.py --seed {args.seed}",

@@ -11,17 +11,14 @@ the result file.)  Writes benchmarks/results/tic_tac_toe.json and .png.
 from __future__ import annotations
 
 import argparse
-import shutil
-import time
 from pathlib import Path
 
-from common import curve, rows, write
+from common import curve, run_preset, write
 from sparring import checkpoint
 from sparring.arena import make_game
 from sparring.evaluation.suite import evaluate
 from sparring.models.presets import build_model
-from sparring.recipes import PRESETS
-from sparring.recipes.selfplay import make_policy, train
+from sparring.recipes.selfplay import make_policy
 
 
 def main() -> None:
@@ -30,19 +27,13 @@ def main() -> None:
     ap.add_argument("--games", type=int, default=500, help="final evaluation games per seat per opponent")
     ap.add_argument("--out", type=Path, default=Path("runs/bench-tic-tac-toe"))
     args = ap.parse_args()
-    shutil.rmtree(args.out, ignore_errors=True)
-    cfg = PRESETS["tic-tac-toe"]()
-    cfg.seed = args.seed
-    start = time.perf_counter()
-    final = train(cfg, args.out)
-    wall = (time.perf_counter() - start) / 60
+    cfg, final, wall, r = run_preset("tic-tac-toe", args.seed, args.out)
     # a separate, larger final evaluation of the last checkpoint, with fresh seeds
     model, tok = build_model(cfg.model, cfg.seed, checkpoint=checkpoint.latest(args.out))
     metrics, report = evaluate(make_game(cfg.game), make_policy(cfg, model, tok), ["optimal", "random"], args.games,
                                greedy=True, exploitability=True, seed=12345)
     seats = {name: [{k: s[k] for k in ("seat", "games", "wins", "draws", "losses")} for s in m["per_seat"]]
              for name, m in report["matches"].items()}
-    r = rows(args.out)
     result = {
         "command": f"python benchmarks/tic_tac_toe.py --seed {args.seed} --games {args.games}",
         "target": "0 losses vs optimal in both seats; >= 95% wins vs random; <= 10 minutes",

@@ -7,7 +7,6 @@ import random
 import torch
 
 from sparring.arena import make_game
-from sparring.config import RunConfig
 from sparring.learner import Learner, LearnerConfig
 from sparring.models.lm import LMPolicy
 from sparring.models.tiny import TinyConfig, tiny_model

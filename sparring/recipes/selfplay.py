@@ -131,7 +131,7 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
             if not console.is_terminal and (last or "eval/seconds" in stats):
                 console.print(f"step {step}  {elapsed / 60:.1f} min  {summary}")
     plot = learning_curve(log.rows, run_dir / "learning_curve.png", title=f"{cfg.recipe} on {cfg.game}")
-    final = {k: v for k, v in log.rows[-1].items()} if log.rows else {}
+    final = dict(log.rows[-1]) if log.rows else {}
     final["run_dir"] = str(run_dir)
     final["eval_skipped"] = skipped
     final["plot"] = str(plot) if plot else None
