@@ -51,7 +51,7 @@ def play(
         for key, games in waiting.items():
             pol = policies[key]
             for i, decision in zip(games, _decide(pol, [states[i] for i in games], rng, pol.id in strict)):
-                _apply(states[i], episodes[i], policies[key].id, decision, rng, invalid)
+                _apply(states[i], episodes[i], pol.id, decision, rng, invalid)
         still = []
         for i in live:
             ep, s = episodes[i], states[i]
