@@ -3,6 +3,9 @@ optimal moves) and vs random, in both seats.
 
     python benchmarks/tic_tac_toe.py [--seed S] [--games N]
 
+Also computed exactly, over every branch the optimal player may take: the
+greedy policy's probability of losing to it, per seat.
+
 Target: no losses against the optimal player in either seat (>= 200 games a seat)
 and >= 95% wins against random, within 10 minutes on 2 CPU cores.  (The best any
 player can do against a uniform-random opponent is 99.5% as x and 93.9% as o; see
@@ -16,9 +19,12 @@ from pathlib import Path
 from common import curve, run_preset, write
 from sparring import checkpoint
 from sparring.arena import make_game
+from sparring.evaluation.exact import expected_returns
+from sparring.evaluation.matches import Greedy
 from sparring.evaluation.suite import evaluate
 from sparring.models.presets import build_model
 from sparring.recipes.selfplay import make_policy
+from sparring.rollout.bots import OptimalBot
 
 
 def main() -> None:
@@ -30,8 +36,13 @@ def main() -> None:
     cfg, final, wall, r = run_preset("tic-tac-toe", args.seed, args.out)
     # a separate, larger final evaluation of the last checkpoint, with fresh seeds
     model, tok = build_model(cfg.model, cfg.seed, checkpoint=checkpoint.latest(args.out))
-    metrics, report = evaluate(make_game(cfg.game), make_policy(cfg, model, tok), ["optimal", "random"], args.games,
+    game, policy = make_game(cfg.game), make_policy(cfg, model, tok)
+    metrics, report = evaluate(game, policy, ["optimal", "random"], args.games,
                                greedy=True, exploitability=True, seed=12345)
+    # exact, over every branch the optimal player may take: it never loses, so the
+    # greedy policy's expected return against it is minus its probability of losing
+    greedy, optimal = Greedy(policy), OptimalBot(game)
+    exact_loss = [-expected_returns(game, [greedy, optimal])[0], -expected_returns(game, [optimal, greedy])[1]]
     seats = {name: [{k: s[k] for k in ("seat", "games", "wins", "draws", "losses")} for s in m["per_seat"]]
              for name, m in report["matches"].items()}
     result = {
@@ -41,6 +52,7 @@ def main() -> None:
         "final_step": final["step"],
         "final_eval_greedy": seats,
         "losses_vs_optimal": report["matches"]["optimal"]["losses"],
+        "exact_loss_probability_vs_optimal_per_seat": [round(x, 6) for x in exact_loss],
         "win_rate_vs_random": report["matches"]["random"]["win_rate"],
         "win_rate_vs_random_per_seat": [s["win_rate"] for s in report["matches"]["random"]["per_seat"]],
         "best_possible_win_rate_vs_random_per_seat": [191 / 192, 887 / 945],

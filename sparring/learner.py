@@ -25,6 +25,7 @@ class LearnerConfig:
     kl_coef: float = 0.0  # weight of KL(policy || reference)
     ref_every: int = 0  # reference <- current policy every N learner steps (0: keep the initial one)
     entropy_coef: float = 0.0
+    explore_coef: float = 0.0  # weight of KL(uniform over legal moves || policy), direct mode: no move dies out
     lr_final: float = 1.0  # learning rate decays linearly to lr * lr_final ...
     decay_steps: int = 0  # ... over this many learner steps (0: constant)
 
@@ -111,6 +112,10 @@ class Learner:
         parts["entropy"] = entropy.mean().item()
         if self.cfg.entropy_coef:
             loss = loss - self.cfg.entropy_coef * entropy.mean()
+        if self.cfg.explore_coef:
+            explore = losses.uniform_kl(padded, mask).mean()
+            loss = loss + self.cfg.explore_coef * explore
+            parts["uniform_kl"] = explore.item()
         if self.reference is not None:
             with torch.no_grad():
                 ref = torch.full_like(padded, -1e9)

@@ -39,6 +39,18 @@ def categorical_entropy(logp: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return terms.sum(-1)
 
 
+def uniform_kl(logp: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """KL(uniform || p) per row over the valid entries: [N, A] -> [N].
+
+    Unlike an entropy bonus or KL(p || uniform), whose gradient on a move's logit
+    shrinks with the move's probability, this one pulls a move up by
+    ``1/n - p(move)``: a move the policy has nearly abandoned keeps being tried.
+    """
+    n = mask.sum(-1).to(logp.dtype)
+    mean_logp = torch.where(mask, logp, torch.zeros_like(logp)).sum(-1) / n
+    return -torch.log(n) - mean_logp
+
+
 def sampled_kl(logp: torch.Tensor, logq: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Per-token KL(p || q) estimate from samples of p (Schulman's k3, non-negative):
     [N, T] -> [N], averaged over each sequence's tokens."""

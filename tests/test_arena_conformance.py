@@ -23,6 +23,8 @@ OPENSPIEL_GAMES = [
     "kuhn_poker",
     "leduc_poker",
     "tic_tac_toe",
+    "tic_tac_toe(view=compact)",
+    "leduc_poker(view=compact)",
     "connect_four",
     "breakthrough(rows=6,columns=6)",
     "liars_dice",
@@ -321,6 +323,12 @@ def test_make_game_names():
     assert make_game("TicTacToe-v0").name == "textarena:TicTacToe-v0"
     assert make_game("textarena:TicTacToe-v0").num_players == 2
     assert make_game("textarena:LiarsDice-v0-small(players=3)").num_players == 3
+    compact = make_game("leduc_poker(players=3,view=compact)")
+    assert compact.name == "openspiel:leduc_poker(players=3,view=compact)" and compact.num_players == 3
+    assert make_game(compact.name).name == compact.name  # a game's name reads back as the same game
+    board = make_game("tic_tac_toe(view=compact)").new_state(0)
+    board.apply("5")
+    assert board.observation(1) == "o:.../.x./...>" and board.legal_actions() == ["1", "2", "3", "4", "6", "7", "8", "9"]
     for alias, target in GAME_ALIASES.items():
         assert make_game(alias).name == f"openspiel:{target}"
 
@@ -338,6 +346,7 @@ def test_make_game_names():
         ("leduc_poker(players=3", "brackets"),
         ("leduc_poker(players=99)", "leduc_poker"),
         ("Nim-v0(players=5)", "5 players"),
+        ("tic_tac_toe(view=tiny)", "full or compact"),
     ],
 )
 def test_unknown_games_raise_one_clear_line(spec, hint):

@@ -7,6 +7,7 @@ from open_spiel.python.algorithms import exploitability as os_exploitability
 
 from sparring.arena.openspiel import OpenSpielGame
 from sparring.evaluation.exact import expected_returns, exploitability
+from sparring.evaluation.matches import Greedy
 from sparring.rollout.bots import OptimalBot
 from sparring.rollout.policy import RandomPolicy
 from sparring.types import Decision
@@ -108,6 +109,26 @@ def test_expected_returns_tic_tac_toe():
     assert o[1] == pytest.approx(2645 / 3402, abs=1e-12)
     assert x[0] + x[1] == pytest.approx(0.0) and o[0] + o[1] == pytest.approx(0.0)
     assert expected_returns(g, [opt, opt]) == pytest.approx([0.0, 0.0])
+
+
+def test_greedy_distribution_is_the_argmax_with_ties_split():
+    g = OpenSpielGame("tic_tac_toe")
+    rnd, first = RandomPolicy(), FirstLegal()
+    # all moves tie under the uniform policy, so its greedy version is the same policy
+    assert expected_returns(g, [Greedy(rnd), rnd]) == pytest.approx(expected_returns(g, [rnd, rnd]), abs=1e-12)
+    # the optimal player's greedy version is still optimal: it never loses to the optimal player
+    opt = OptimalBot(g)
+    assert expected_returns(g, [opt, Greedy(opt)])[1] == pytest.approx(0.0)
+
+    class Skewed(RandomPolicy):
+        def probabilities(self, states):
+            return [{a: (2.0 if i == 1 else 1.0) / (len(s.legal_actions()) + 1)
+                     for i, a in enumerate(s.legal_actions())} for s in states]
+
+    state = g.new_state(0)
+    assert Greedy(Skewed()).probabilities([state]) == [{"2": 1.0}]
+    # playing cell 2, then 3, ... as x against the first-legal-move player: both are deterministic
+    assert expected_returns(g, [Greedy(Skewed()), first]) == expected_returns(g, [Greedy(Skewed()), Greedy(first)])
 
 
 def test_expected_returns_kuhn_nash_value():

@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from sparring.losses import categorical_entropy, categorical_kl, clipped_pg, sampled_kl
+from sparring.losses import categorical_entropy, categorical_kl, clipped_pg, sampled_kl, uniform_kl
 
 CLIP = 0.2
 
@@ -216,3 +216,21 @@ def test_sampled_kl_is_unbiased_for_the_exact_kl():
     per_outcome = sampled_kl(p.log()[:, None], q.log()[:, None], torch.ones(3, 1, dtype=torch.bool))
     expected = categorical_kl(p.log()[None], q.log()[None], torch.ones(1, 3, dtype=torch.bool))
     assert (p * per_outcome).sum().item() == pytest.approx(expected.item())
+
+
+def test_uniform_kl_hand_values_and_its_pull_on_a_nearly_dead_move():
+    logp = _lp([[0.5, 0.5, 0.3], [0.98, 0.01, 0.01]])  # row 0's third entry is padding
+    mask = torch.tensor([[True, True, False], [True, True, True]])
+    kl = uniform_kl(logp, mask)
+    third = 1 / 3
+    expected = third * (math.log(third / 0.98) + 2 * math.log(third / 0.01))
+    assert kl.tolist() == pytest.approx([0.0, expected])
+    # on logits, the gradient of a move is p(move) - 1/n: a move at 1% is pushed up about
+    # as hard as if it were at 0%, where an entropy bonus would barely touch it
+    logits = torch.tensor([[4.0, -1.0, -1.0]], dtype=torch.float64, requires_grad=True)
+    uniform_kl(torch.log_softmax(logits, -1), torch.ones(1, 3, dtype=torch.bool)).sum().backward()
+    p = torch.softmax(logits.detach(), -1)
+    assert logits.grad[0].tolist() == pytest.approx((p[0] - third).tolist())
+    ent_logits = logits.detach().clone().requires_grad_(True)
+    categorical_entropy(torch.log_softmax(ent_logits, -1), torch.ones(1, 3, dtype=torch.bool)).sum().backward()
+    assert abs(ent_logits.grad[0, 1]) < abs(logits.grad[0, 1]) / 5

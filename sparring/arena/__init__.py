@@ -5,6 +5,7 @@
 * an OpenSpiel short name, bare or prefixed, with OpenSpiel's own parameter syntax:
   ``kuhn_poker``, ``openspiel:leduc_poker``, ``leduc_poker(players=3)``,
   ``openspiel:turn_based_simultaneous_game(game=goofspiel(num_cards=4))``;
+  plus sparring's own ``view`` (``full`` or ``compact``): ``tic_tac_toe(view=compact)``;
 * a TextArena environment id, bare or prefixed: ``TicTacToe-v0``,
   ``textarena:TicTacToe-v0``, with optional ``key=value`` parameters in the same
   syntax: ``players`` (number of players), ``view`` (``compact`` or ``full``),
@@ -78,7 +79,8 @@ def make_game(spec: str) -> Game:
     if family == "openspiel" or (family is None and base in _openspiel_names()):
         if base not in _openspiel_names():
             raise UnknownGame(f"unknown OpenSpiel game {base!r}{_did_you_mean(base, openspiel_game_names())}")
-        return OpenSpielGame(text)  # OpenSpiel parses its own parameter syntax
+        text, view = _pop_view(base, params)
+        return OpenSpielGame(text, view=view)  # OpenSpiel parses its own parameter syntax
 
     if family == "textarena" or (family is None and base in _textarena_ids()):
         from sparring.arena.textarena import TextArenaGame
@@ -139,6 +141,19 @@ def _split_params(text: str) -> tuple[str, str | None]:
         if depth < 0:
             return base.strip(), None
     return base.strip(), inner if depth == 0 else None
+
+
+def _pop_view(base: str, params: str) -> tuple[str, str]:
+    """``("tic_tac_toe", "view=compact")`` -> ``("tic_tac_toe", "compact")``: sparring's own
+    ``view`` option taken out of an OpenSpiel parameter list, the rest left to OpenSpiel."""
+    view, rest = "full", []
+    for part in _split_top_level(params):
+        key, eq, value = part.partition("=")
+        if eq and key.strip() == "view":
+            view = value.strip()
+        elif part.strip():
+            rest.append(part.strip())
+    return (f"{base}({','.join(rest)})" if rest else base), view
 
 
 def _parse_kwargs(params: str, spec: str) -> dict:

@@ -58,9 +58,18 @@ def _ttt_observe(state: pyspiel.State, player: int) -> str:
     return f"Legal moves: {legal}\nTic-tac-toe, you are {mark}. Cells 1-9:\n{board}\nMove:"
 
 
-RENDERERS: dict[str, tuple[Observe, Name]] = {
-    "kuhn_poker": (_kuhn_observe, _kuhn_action),
-    "tic_tac_toe": (_ttt_observe, _ttt_action),
+def _ttt_observe_compact(state: pyspiel.State, player: int) -> str:
+    # your mark, then the three rows: "o:xo./.x./..o>" -- a dozen tokens, for
+    # small models learning from scratch (every prompt token costs compute)
+    return f"{'xo'[player]}:{str(state).replace(chr(10), '/')}>"
+
+
+VIEWS = ("full", "compact")
+
+# natural-language ("full") and terse ("compact") renderers, by game short name
+RENDERERS: dict[str, dict[str, tuple[Observe, Name]]] = {
+    "kuhn_poker": {"full": (_kuhn_observe, _kuhn_action)},
+    "tic_tac_toe": {"full": (_ttt_observe, _ttt_action), "compact": (_ttt_observe_compact, _ttt_action)},
 }
 
 
@@ -68,20 +77,23 @@ def _generic_action(state: pyspiel.State, action: int) -> str:
     return state.action_to_string(state.current_player(), action)
 
 
-def _generic_observe(state: pyspiel.State, player: int) -> str:
-    game = state.get_game()
-    gtype = game.get_type()
+def _player_view(state: pyspiel.State, player: int) -> str:
+    gtype = state.get_game().get_type()
     if gtype.provides_information_state_string:
-        view = state.information_state_string(player)
-    elif gtype.provides_observation_string:
-        view = state.observation_string(player)
-    else:
-        view = str(state)
-    if state.is_terminal():
-        legal = ""
-    else:
-        legal = " | ".join(_unique_names(state, _generic_action))
-    return f"{gtype.long_name}. You are player {player}.\n{view}\nLegal: {legal}\nMove:"
+        return state.information_state_string(player)
+    if gtype.provides_observation_string:
+        return state.observation_string(player)
+    return str(state)
+
+
+def _generic_observe(state: pyspiel.State, player: int) -> str:
+    legal = "" if state.is_terminal() else " | ".join(_unique_names(state, _generic_action))
+    long_name = state.get_game().get_type().long_name
+    return f"{long_name}. You are player {player}.\n{_player_view(state, player)}\nLegal: {legal}\nMove:"
+
+
+def _generic_observe_compact(state: pyspiel.State, player: int) -> str:
+    return f"P{player}:{_player_view(state, player)}>"
 
 
 def _unique_names(state: pyspiel.State, name: Name) -> list[str]:
@@ -161,9 +173,13 @@ class OpenSpielGame:
     ``OpenSpielGame("leduc_poker(players=3)")`` and ``OpenSpielGame("leduc_poker",
     {"players": 3})`` are the same game, named ``openspiel:leduc_poker(players=3)``.
     The natural-language renderers are used only for a game's default parameters.
+    ``view="compact"`` renders observations tersely, without instructions or the
+    legal-move list (for small models trained from scratch in direct mode).
     """
 
-    def __init__(self, name: str, params: dict | None = None):
+    def __init__(self, name: str, params: dict | None = None, view: str = "full"):
+        if view not in VIEWS:
+            raise UnknownGame(f"unknown view {view!r} for OpenSpiel game {name!r} (choose {' or '.join(VIEWS)})")
         try:
             game = pyspiel.load_game(name, params) if params else pyspiel.load_game(name)
         except pyspiel.SpielError as e:
@@ -177,13 +193,14 @@ class OpenSpielGame:
         if params:
             name = f"{short}({','.join(f'{k}={v}' for k, v in params.items())})"
         self.name = f"openspiel:{name}"
+        if view != "full":  # the name stays one that make_game reads back
+            self.name = f"{self.name[:-1]},view={view})" if name != short else f"{self.name}(view={view})"
         self.short_name = short
         self.spiel_game = game
         self.num_players = game.num_players()
-        default = name == short
-        self.observe, self.name_action = (
-            RENDERERS[short] if default and short in RENDERERS else (_generic_observe, _generic_action)
-        )
+        generic = {"full": (_generic_observe, _generic_action), "compact": (_generic_observe_compact, _generic_action)}
+        own = RENDERERS.get(short, {}) if name == short else {}
+        self.observe, self.name_action = own.get(view, generic[view])
 
     def new_state(self, seed: int) -> OpenSpielState:
         return OpenSpielState(self, self.spiel_game.new_initial_state(), random.Random(seed))

@@ -35,14 +35,23 @@ def _greedy_decisions(policy: Policy, states: list[State], rng: random.Random) -
     return out
 
 
-class _Greedy:
-    """A policy's most probable move, as a policy."""
+class Greedy:
+    """A policy's most probable move, as a policy (and, for exact evaluation, as a
+    distribution: all mass on the most probable moves, split evenly among ties)."""
 
     def __init__(self, policy: Policy):
         self.policy, self.id = policy, policy.id
 
     def act(self, states: list[State], rng: random.Random) -> list[Decision]:
         return _greedy_decisions(self.policy, states, rng)
+
+    def probabilities(self, states: list[State]) -> list[dict[str, float]]:
+        out = []
+        for dist in self.policy.probabilities(states):
+            best = max(dist.values(), default=0.0)
+            top = [a for a, p in dist.items() if p >= best - 1e-12]
+            out.append({a: 1.0 / len(top) for a in top})
+        return out
 
 
 def _rates(rec: dict[str, Any]) -> dict[str, Any]:
@@ -71,7 +80,7 @@ def play_matches(game: Game, policy: Policy, opponent: Policy, games_per_seat: i
     rng = random.Random(seed)
     deal_seeds = [rng.getrandbits(63) for _ in range(games_per_seat)]
     act_rng = random.Random(rng.getrandbits(63))
-    me = _Greedy(policy) if greedy else policy
+    me = Greedy(policy) if greedy else policy
     seats_of = [seat for seat in range(n_players) for _ in range(games_per_seat)]
     seatings = [[me if p == seat else opponent for p in range(n_players)] for seat in seats_of]
     episodes = play(game, seatings, deal_seeds * n_players, act_rng, max_turns=max_turns)

@@ -15,7 +15,9 @@ def to_samples(
     """Every decision the learner made, with its advantage.
 
     Advantages are computed per (episode, seat) from the seat's reward and given to
-    every decision of that seat.  ``rae``: baseline per (game, seat); ``group``:
+    every decision of that seat.  ``rae``: baseline per (game, seat, opponents),
+    so that games against a strong and a weak pool opponent are not compared
+    with one another (mirror self-play has one key per seat); ``group``:
     normalised within the batch per seat; ``baseline``: batch mean.  With
     ``state_baseline``, a decision taken in a state that recurs in the batch is
     instead compared with the other decisions taken there (lower variance).
@@ -27,7 +29,7 @@ def to_samples(
         for p, pid in enumerate(ep.seats):
             if pid == learner_id:
                 rewards.append(r[p])
-                keys.append((ep.game, p))
+                keys.append((ep.game, p, tuple(q for i, q in enumerate(ep.seats) if i != p)))  # role and opponents
                 owners.append((ep, p))
     r = torch.tensor(rewards, dtype=torch.float32)
     if estimator == "rae":

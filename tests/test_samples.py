@@ -1,0 +1,38 @@
+"""From episodes to samples: which decisions train, and the baselines they are compared with."""
+from sparring.rewards.shaping import RewardConfig
+from sparring.rollout.samples import to_samples
+from sparring.types import Decision, Episode, Turn
+
+
+def _episode(seats, returns, moves=("1", "2")):
+    turns = [Turn(i % 2, seats[i % 2], f"prompt {i}", ("1", "2", "3"), Decision(m, m, logprob=-1.0))
+             for i, m in enumerate(moves)]
+    return Episode("g", list(seats), turns, list(returns))
+
+
+def test_rae_keeps_one_baseline_per_seat_and_opponent():
+    episodes = [
+        _episode(["self", "random"], [1.0, -1.0]),
+        _episode(["self", "random"], [1.0, -1.0]),
+        _episode(["self", "optimal"], [-1.0, 1.0]),
+        _episode(["optimal", "self"], [0.0, 0.0]),
+    ]
+    samples, baselines, _ = to_samples(episodes, "self", RewardConfig(), "rae", 0.5, {})
+    assert baselines == {("g", 0, ("random",)): 1.0, ("g", 0, ("optimal",)): -1.0, ("g", 1, ("optimal",)): 0.0}
+    # first sight of a key: baseline 0, so the advantage is the reward itself
+    assert [s.advantage for s in samples] == [1.0, 1.0, -1.0, 0.0]
+    # the learner's own turns only: seat 0 moved first, seat 1 second
+    assert [s.prompt for s in samples] == ["prompt 0", "prompt 0", "prompt 0", "prompt 1"]
+
+    again, moved, _ = to_samples(episodes[:1] + episodes[2:3], "self", RewardConfig(), "rae", 0.5, baselines)
+    # a win against random is only as good as usual; a loss against optimal too
+    assert [s.advantage for s in again] == [0.0, 0.0]
+    assert moved[("g", 0, ("random",))] == 1.0 and moved[("g", 1, ("optimal",))] == 0.0
+
+
+def test_mirror_self_play_trains_both_seats():
+    samples, baselines, stats = to_samples([_episode(["self", "self"], [1.0, -1.0])], "self", RewardConfig(),
+                                           "rae", 0.9, {})
+    assert [(s.player, s.advantage) for s in samples] == [(0, 1.0), (1, -1.0)]
+    assert set(baselines) == {("g", 0, ("self",)), ("g", 1, ("self",))}
+    assert stats["rollout/return_seat0"] == 1.0 and stats["rollout/return_seat1"] == -1.0
