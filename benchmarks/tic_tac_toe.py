@@ -52,7 +52,7 @@ def main() -> None:
         "final_step": final["step"],
         "final_eval_greedy": seats,
         "losses_vs_optimal": report["matches"]["optimal"]["losses"],
-        "exact_loss_probability_vs_optimal_per_seat": [round(x, 6) for x in exact_loss],
+        "exact_loss_probability_vs_optimal_per_seat": [round(x, 6) + 0.0 for x in exact_loss],
         "win_rate_vs_random": report["matches"]["random"]["win_rate"],
         "win_rate_vs_random_per_seat": [s["win_rate"] for s in report["matches"]["random"]["per_seat"]],
         "best_possible_win_rate_vs_random_per_seat": [191 / 192, 887 / 945],
