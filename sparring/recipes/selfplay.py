@@ -68,7 +68,7 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
         torch.set_rng_state(trainer["torch_rng"])
         rng.setstate(_to_tuple(state["rng"]))
         step, elapsed, learner.steps = state["step"], state["elapsed"], state["learner_steps"]
-        baselines = {tuple(k): v for k, v in state["baselines"]}
+        baselines = {_to_tuple(k): v for k, v in state["baselines"]}  # keys nest tuples (opponents)
         pool.restore(state["pool"])
         console.print(f"resumed {run_dir} at step {step} ({elapsed / 60:.1f} min trained)")
     save_config(cfg, run_dir / "config.json")
