@@ -64,8 +64,6 @@ def _ttt_observe_compact(state: pyspiel.State, player: int) -> str:
     return f"{'xo'[player]}:{str(state).replace(chr(10), '/')}>"
 
 
-VIEWS = ("full", "compact")
-
 # natural-language ("full") and terse ("compact") renderers, by game short name
 RENDERERS: dict[str, dict[str, tuple[Observe, Name]]] = {
     "kuhn_poker": {"full": (_kuhn_observe, _kuhn_action)},
@@ -94,6 +92,14 @@ def _generic_observe(state: pyspiel.State, player: int) -> str:
 
 def _generic_observe_compact(state: pyspiel.State, player: int) -> str:
     return f"P{player}:{_player_view(state, player)}>"
+
+
+# what every other game gets, per view
+GENERIC: dict[str, tuple[Observe, Name]] = {
+    "full": (_generic_observe, _generic_action),
+    "compact": (_generic_observe_compact, _generic_action),
+}
+VIEWS = tuple(GENERIC)
 
 
 def _unique_names(state: pyspiel.State, name: Name) -> list[str]:
@@ -198,9 +204,8 @@ class OpenSpielGame:
         self.short_name = short
         self.spiel_game = game
         self.num_players = game.num_players()
-        generic = {"full": (_generic_observe, _generic_action), "compact": (_generic_observe_compact, _generic_action)}
         own = RENDERERS.get(short, {}) if name == short else {}
-        self.observe, self.name_action = own.get(view, generic[view])
+        self.observe, self.name_action = own.get(view, GENERIC[view])
 
     def new_state(self, seed: int) -> OpenSpielState:
         return OpenSpielState(self, self.spiel_game.new_initial_state(), random.Random(seed))
