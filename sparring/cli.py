@@ -1,4 +1,4 @@
-"""``sparring train | eval | games``: the command line."""
+"""``sparring train | eval | play | export | games``: the command line."""
 from __future__ import annotations
 
 import argparse
@@ -52,6 +52,18 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=1)
     e.add_argument("--out", type=Path, help="JSON file to write (default RUN_DIR/eval/cli-TIME.json)")
 
+    pl = sub.add_parser("play", help="play against a run's model in the terminal")
+    pl.add_argument("run_dir", type=Path)
+    pl.add_argument("--game", help="game (default: the run's)")
+    pl.add_argument("--seat", default="random", help="your seat: 0, 1, ... or random (default)")
+    pl.add_argument("--show-reasoning", action="store_true", help="print what the model writes before its move")
+    pl.add_argument("--greedy", action="store_true", help="the model plays its most probable move")
+    pl.add_argument("--seed", type=int, help="seed for the deal and the model's sampling")
+
+    x = sub.add_parser("export", help="write a run's checkpoint as a plain (merged) Hugging Face model directory")
+    x.add_argument("run_dir", type=Path)
+    x.add_argument("out", type=Path, help="directory to write (transformers and vLLM load it directly)")
+
     g = sub.add_parser("games", help="list the games you can play")
     g.add_argument("filter", nargs="?", help="only names containing this text")
     return p
@@ -70,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
 
     console = Console()
     try:
-        return {"train": _train, "eval": _eval, "games": _games}[args.command](args, console)
+        commands = {"train": _train, "eval": _eval, "play": _play, "export": _export, "games": _games}
+        return commands[args.command](args, console)
     except (ConfigError, UnknownGame, ModelError, UsageError, FileNotFoundError) as e:
         print(f"sparring {args.command}: error: {e}", file=sys.stderr)
         return 2
@@ -99,14 +112,14 @@ def _train(args, console) -> int:
         if not args.recipe:
             raise UsageError("name a recipe (" + ", ".join(PRESETS) + ") or a game, or --resume RUN_DIR")
         if args.recipe in PRESETS:
-            cfg = PRESETS[args.recipe]()
+            cfg = PRESETS[args.recipe](args.model or "tiny")
         else:
             try:
                 make_game(args.recipe)
             except Exception as e:
                 raise UsageError(f"unknown recipe {args.recipe!r} (recipes: {', '.join(PRESETS)}); "
                                  f"as a game: {e}") from None
-            cfg = PRESETS["selfplay"]()
+            cfg = PRESETS["selfplay"](args.model or "tiny")
             cfg.game = args.recipe
         run_dir = args.out or _default_dir(cfg.recipe)
         if (run_dir / "config.json").exists():
@@ -159,20 +172,12 @@ def _print_final(final: dict, console) -> None:
 def _eval(args, console) -> int:
     from rich.table import Table
 
-    from sparring import checkpoint
-    from sparring import config as C
     from sparring.arena import make_game
     from sparring.evaluation.suite import evaluate
     from sparring.models.presets import build_model
     from sparring.recipes.selfplay import make_policy
 
-    cfg_path = args.run_dir / "config.json"
-    if not cfg_path.exists():
-        raise FileNotFoundError(f"{args.run_dir} is not a run directory (missing config.json)")
-    cfg = C.load(cfg_path)
-    ckpt = checkpoint.latest(args.run_dir)
-    if ckpt is None:
-        raise FileNotFoundError(f"{args.run_dir} has no checkpoint yet")
+    cfg, ckpt = _load_run(args.run_dir)
     game = make_game(args.game or cfg.game)
     opponents = [o.strip() for o in args.opponent.split(",")] if args.opponent else cfg.eval.opponents
     games = cfg.eval.games if args.games is None else args.games
@@ -204,6 +209,57 @@ def _eval(args, console) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     console.print(f"wrote {out}")
+    return 0
+
+
+def _load_run(run_dir: Path):
+    """(config, latest checkpoint) of a run directory, or a one-line error."""
+    from sparring import checkpoint
+    from sparring import config as C
+
+    cfg_path = run_dir / "config.json"
+    if not cfg_path.exists():
+        raise FileNotFoundError(f"{run_dir} is not a run directory (missing config.json)")
+    cfg = C.load(cfg_path)
+    ckpt = checkpoint.latest(run_dir)
+    if ckpt is None:
+        raise FileNotFoundError(f"{run_dir} has no checkpoint yet")
+    return cfg, ckpt
+
+
+def _play(args, console) -> int:
+    import random
+
+    from sparring.arena import make_game
+    from sparring.models.presets import build_model
+    from sparring.recipes.selfplay import make_policy
+    from sparring.terminal import play_human
+
+    cfg, ckpt = _load_run(args.run_dir)
+    game = make_game(args.game or cfg.game)
+    seed = args.seed if args.seed is not None else random.randrange(2**31)
+    if args.seat == "random":
+        seat = random.Random(seed).randrange(game.num_players)
+    elif args.seat.isdigit() and int(args.seat) < game.num_players:
+        seat = int(args.seat)
+    else:
+        raise UsageError(f"--seat must be random or 0..{game.num_players - 1}, got {args.seat!r}")
+    model, tok = build_model(cfg.model, cfg.seed, checkpoint=ckpt)
+    policy = make_policy(cfg, model, tok, greedy=args.greedy)
+    console.print(f"{game.name}: you are P{seat}, the model ({ckpt.name}) plays the other seats")
+    play_human(game, policy, seat, show_reasoning=args.show_reasoning, seed=seed)
+    return 0
+
+
+def _export(args, console) -> int:
+    from sparring.models.presets import build_model, export_merged
+
+    cfg, ckpt = _load_run(args.run_dir)
+    if args.out.exists() and any(args.out.iterdir()):
+        raise UsageError(f"{args.out} exists and is not empty")
+    model, tok = build_model(cfg.model, cfg.seed, checkpoint=ckpt)
+    export_merged(model, tok, args.out)
+    console.print(f"wrote {args.out} (from {ckpt}); load it with AutoModelForCausalLM.from_pretrained")
     return 0
 
 

@@ -13,7 +13,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 from sparring.learner import LearnerConfig
 from sparring.models.tiny import TinyConfig
-from sparring.rollout.bots import BOT_NAME
+from sparring.rollout.bots import BOT_CHOICES, BOT_NAME
 from sparring.rewards.shaping import RewardConfig
 
 
@@ -28,7 +28,8 @@ class ModelConfig:
     score: str = "mean"  # direct mode: mean or summed token log-probability of a move
     temperature: float = 1.0
     max_new_tokens: int = 32  # generate mode
-    lora: bool = False
+    prompt: str = "plain"  # plain: the observation; reason: rules + observation + "think, then \\boxed{move}"
+    finetune: str = "auto"  # auto: LoRA for pretrained models, every weight for tiny; lora; full
     lora_r: int = 16
     lora_alpha: int = 32
     tiny: TinyConfig = field(default_factory=TinyConfig)
@@ -42,7 +43,8 @@ class RolloutConfig:
     opponents: list[str] = field(default_factory=list)  # fixed bots in the pool: random, mcts[:N], optimal
     pool_prob: float = 0.0  # fraction of games against the pool (bots and past selves) instead of mirror
     snapshot_every: int = 0  # add the current policy to the pool every N steps (0: never)
-    pool_latest: int = 4  # past selves sampled uniformly among the latest K
+    pool_latest: int = 4  # latest: past selves sampled among the latest K (also: how many stay loaded)
+    pool_sampling: str = "latest"  # latest | uniform (every past self) | rated (even matches on the ladder)
 
 
 @dataclass
@@ -59,6 +61,7 @@ class EvalConfig:
     opponents: list[str] = field(default_factory=lambda: ["random"])
     games: int = 100  # games per seat against each opponent
     greedy: bool = False  # play the most probable move in matches (exploitability always uses the full policy)
+    samples: int = 0  # generate mode: answers per state to estimate the policy for exploitability (0: skip it)
 
 
 @dataclass
@@ -82,13 +85,16 @@ class RunConfig:
 CHOICES = {
     "model.mode": ("direct", "generate"),
     "model.score": ("mean", "sum"),
+    "model.prompt": ("plain", "reason"),
+    "rollout.pool_sampling": ("latest", "uniform", "rated"),
+    "model.finetune": ("auto", "lora", "full"),
     "rollout.invalid": ("forfeit", "random"),
     "advantage.estimator": ("rae", "group", "baseline"),
 }
 POSITIVE = ["steps", "checkpoint_every", "keep_checkpoints", "rollout.pool_latest", "rollout.games", "rollout.max_turns", "eval.games", "learner.lr", "learner.minibatch",
             "learner.epochs", "model.max_new_tokens", "model.tiny.hidden", "model.tiny.layers", "model.tiny.heads"]
 
-NON_NEGATIVE = ["threads", "eval.every", "rollout.snapshot_every", "learner.ref_every", "learner.decay_steps",
+NON_NEGATIVE = ["threads", "eval.samples", "learner.micro_batch", "eval.every", "rollout.snapshot_every", "learner.ref_every", "learner.decay_steps",
                 "learner.kl_coef", "learner.entropy_coef", "learner.lr_final", "learner.clip", "learner.weight_decay"]
 
 
@@ -181,7 +187,7 @@ def validate(cfg: RunConfig) -> RunConfig:
     for key in ("rollout.opponents", "eval.opponents"):
         for name in _get(cfg, key):
             if not BOT_NAME.match(name):
-                raise ConfigError(f"bad opponent {name!r} in {key}: choose random, optimal, mcts or mcts:SIMS")
+                raise ConfigError(f"bad opponent {name!r} in {key}: choose {BOT_CHOICES}")
     if cfg.minutes < 0:
         raise ConfigError(f"bad value {cfg.minutes!r} for minutes: must be >= 0")
     return cfg

@@ -22,6 +22,7 @@ class LearnerConfig:
     clip: float = 0.2  # PPO ratio clip
     epochs: int = 1  # passes over each batch
     minibatch: int = 1024  # samples per optimiser step
+    micro_batch: int = 0  # samples per forward/backward pass, gradients accumulated (0: the whole minibatch)
     kl_coef: float = 0.0  # weight of KL(policy || reference)
     ref_every: int = 0  # reference <- current policy every N learner steps (0: keep the initial one)
     entropy_coef: float = 0.0
@@ -56,9 +57,15 @@ class Learner:
             rng.shuffle(order)
             for start in range(0, len(order), self.cfg.minibatch):
                 batch = [samples[i] for i in order[start : start + self.cfg.minibatch]]
-                loss, parts = self._loss(batch)
                 self.optimizer.zero_grad(set_to_none=True)
-                loss.backward()
+                size = self.cfg.micro_batch or len(batch)
+                parts: dict[str, float] = {}
+                for m in range(0, len(batch), size):  # every loss is a batch mean: weight each part by its share
+                    micro = batch[m : m + size]
+                    loss, micro_parts = self._loss(micro)
+                    (loss * len(micro) / len(batch)).backward()
+                    for k, v in micro_parts.items():
+                        parts[k] = parts.get(k, 0.0) + v * len(micro) / len(batch)
                 grad_norm = torch.nn.utils.clip_grad_norm_(
                     [p for g in self.optimizer.param_groups for p in g["params"]], self.cfg.max_grad_norm
                 )

@@ -14,10 +14,28 @@ from sparring.rollout.bots import make_bot
 from sparring.rollout.policy import Policy
 
 
+SAMPLING = ("latest", "uniform", "rated")
+
+
 class Pool:
-    def __init__(self, game, bots: list[str], latest: int, load_self: Callable[[Path, str], Policy], seed: int = 0):
+    """Fixed bots and past selves, sampled by ``sampling``:
+
+    * ``latest``: uniform over the bots and the latest ``latest`` past selves;
+    * ``uniform``: uniform over the bots and every past self;
+    * ``rated``: every bot and past self, weighted by how even a match against
+      the learner is under the ladder's ratings (``p (1 - p)``, p the learner's
+      predicted win probability), so the learner mostly meets its equals.
+
+    Mirror self-play is ``rollout.pool_prob = 0``.  At most ``latest`` past selves
+    are kept loaded (least recently used first out).
+    """
+
+    def __init__(self, game, bots: list[str], latest: int, load_self: Callable[[Path, str], Policy], seed: int = 0,
+                 sampling: str = "latest"):
+        if sampling not in SAMPLING:
+            raise ValueError(f"unknown pool sampling {sampling!r} (choose {', '.join(SAMPLING)})")
         self.bots = {name: make_bot(name, game, seed) for name in bots}
-        self.latest = latest
+        self.latest, self.sampling = latest, sampling
         self.load_self = load_self
         self.snapshots: list[dict] = []  # {"id": "self@120", "path": "..."}
         self._loaded: dict[str, Policy] = {}
@@ -32,20 +50,29 @@ class Pool:
         self.snapshots.append({"id": f"self@{step}", "path": str(path)})
 
     def candidates(self) -> list[str]:
-        return list(self.bots) + [s["id"] for s in self.snapshots[-self.latest :]]
+        past = self.snapshots[-self.latest :] if self.sampling == "latest" else self.snapshots
+        return list(self.bots) + [s["id"] for s in past]
 
-    def sample(self, rng: random.Random) -> Policy:
-        """Uniform over the fixed bots and the latest K past selves."""
-        return self.get(rng.choice(self.candidates()))
+    def sample(self, rng: random.Random, ladder=None, me: str = "") -> Policy:
+        names = self.candidates()
+        if self.sampling == "rated" and ladder is not None and me:
+            weights = []
+            for name in names:
+                p = ladder.expected_score(me, name)
+                weights.append(p * (1 - p) + 1e-3)
+            return self.get(rng.choices(names, weights=weights)[0])
+        return self.get(rng.choice(names))
 
     def get(self, pid: str) -> Policy:
         if pid in self.bots:
             return self.bots[pid]
         if pid not in self._loaded:
             entry = next(s for s in self.snapshots if s["id"] == pid)
+            if len(self._loaded) >= self.latest:
+                self._loaded.pop(next(iter(self._loaded)))
             self._loaded[pid] = self.load_self(Path(entry["path"]), pid)
-            keep = {s["id"] for s in self.snapshots[-self.latest :]}
-            self._loaded = {k: v for k, v in self._loaded.items() if k in keep or k == pid}
+        else:
+            self._loaded[pid] = self._loaded.pop(pid)  # most recently used last
         return self._loaded[pid]
 
     def state(self) -> dict:
@@ -56,14 +83,14 @@ class Pool:
 
 
 def seatings(learner: Policy, pool: Pool, games: int, num_players: int, pool_prob: float,
-             rng: random.Random) -> list[list[Policy]]:
+             rng: random.Random, ladder=None, me: str = "") -> list[list[Policy]]:
     """Who sits where in each game: mirror self-play (the learner in every seat), or,
     with probability ``pool_prob``, the learner in one random seat and an opponent
-    drawn from the pool in the others."""
+    drawn from the pool in the others (``ladder``/``me``: for rated sampling)."""
     out = []
     for _ in range(games):
         if len(pool) and rng.random() < pool_prob:
-            opponent = pool.sample(rng)
+            opponent = pool.sample(rng, ladder, me)
             seat = rng.randrange(num_players)
             out.append([learner if p == seat else opponent for p in range(num_players)])
         else:

@@ -22,6 +22,7 @@ class Decision:
     token_logprobs: list[float] = field(default_factory=list)
     truncated: bool = False
     error: str = ""
+    prompt: str = ""  # the exact text the policy was asked, when it is a model (training recomputes from it)
 
 
 @dataclass

@@ -62,5 +62,5 @@ def test_train_then_eval_writes_json(tmp_path):
     assert 0 <= data["exploitability"] <= 1
     _one_clear_line(run("eval", str(run_dir), "--opponent", "grandmaster"), "grandmaster")
     _one_clear_line(run("train", "--resume", str(run_dir), "--seed", "3"), "--resume")
-    _one_clear_line(run("train", "--resume", str(run_dir), "--set", "model.lora=true"), "model.lora")
+    _one_clear_line(run("train", "--resume", str(run_dir), "--set", "model.finetune=lora"), "model.finetune")
     _one_clear_line(run("train", "--resume", str(run_dir), "--minutes", "0"), "--minutes")

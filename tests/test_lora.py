@@ -18,7 +18,7 @@ from sparring.rollout.samples import to_samples
 
 
 def test_lora_trains_only_adapters_and_resumes_from_checkpoint(tmp_path):
-    cfg = ModelConfig(lora=True, lora_r=4, tiny=TinyConfig(hidden=64, layers=2))
+    cfg = ModelConfig(finetune="lora", lora_r=4, tiny=TinyConfig(hidden=64, layers=2))
     model, tok = build_model(cfg, seed=0)
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
     assert trainable and all("lora_" in n for n in trainable)

@@ -83,3 +83,16 @@ def test_returns_are_ignored_when_truncated_or_forfeited():
     # whatever returns were recorded, the shaping config decides
     assert episode_rewards(episode([ok(0)], [7.0, -7.0], truncated=True), SHAPED) == [-0.25, -0.25]
     assert episode_rewards(episode([unparsed(0)], [7.0, -7.0], invalid_by=0), SHAPED) == [-1.5, 0.5]
+
+
+def test_discount_prefers_quick_wins_and_slow_losses():
+    quick = episode([ok(0), ok(1), ok(0)], [1.0, -1.0])  # p0 wins on its 2nd move, p1 loses after 1
+    slow = episode([ok(0), ok(1), ok(0), ok(1), ok(0)], [1.0, -1.0])  # p0: 3 moves, p1: 2
+    cfg = RewardConfig(discount=0.9)
+    assert episode_rewards(quick, cfg) == pytest.approx([0.9, -1.0])
+    assert episode_rewards(slow, cfg) == pytest.approx([0.81, -0.9])
+    draw = episode([ok(0), ok(1)], [0.0, 0.0])
+    assert episode_rewards(draw, cfg) == [0.0, 0.0]
+    assert episode_rewards(slow, RewardConfig()) == [1.0, -1.0]  # undiscounted by default
+    # forfeits keep their configured rewards, undiscounted
+    assert episode_rewards(episode([ok(0), ok(1), unparsed(0)], [-1.0, 1.0], invalid_by=0), cfg) == [-1.0, 1.0]

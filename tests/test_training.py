@@ -54,6 +54,23 @@ def test_two_generate_steps_change_every_parameter_and_loss_is_finite():
     assert unchanged == []
 
 
+def test_micro_batches_accumulate_the_same_update_as_one_batch():
+    game, results = make_game("tic_tac_toe"), []
+    for micro in (0, 7):  # 0: one pass over the whole minibatch
+        model, tok = tiny_model(TinyConfig(hidden=64, layers=2), seed=0)
+        policy = LMPolicy(model, tok, mode="generate", max_new_tokens=6)
+        rng = random.Random(0)
+        episodes = play(game, [[policy] * 2] * 16, list(range(16)), rng, invalid="random")
+        samples, _, _ = to_samples(episodes, "self", RewardConfig(per_invalid=-0.1), "group", 0.9, {})
+        stats = Learner(policy, LearnerConfig(lr=1e-3, micro_batch=micro, kl_coef=0.1)).step(samples, rng)
+        results.append((stats, {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}))
+    (whole, w_grads), (micro, m_grads) = results
+    assert len(samples) > 7  # really split
+    assert abs(whole["train/loss"] - micro["train/loss"]) < 1e-5
+    assert abs(whole["train/grad_norm"] - micro["train/grad_norm"]) < 1e-4 * max(1.0, whole["train/grad_norm"])
+    assert all(torch.allclose(w_grads[n], m_grads[n], rtol=1e-4, atol=1e-7) for n in w_grads)
+
+
 def test_recipe_runs_end_to_end_and_writes_a_run_directory(tmp_path):
     cfg = PRESETS["kuhn-poker"]()
     cfg.steps, cfg.minutes, cfg.rollout.games, cfg.eval.every, cfg.eval.games = 6, 0, 64, 3, 20

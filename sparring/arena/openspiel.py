@@ -64,6 +64,19 @@ def _ttt_observe_compact(state: pyspiel.State, player: int) -> str:
     return f"{'xo'[player]}:{str(state).replace(chr(10), '/')}>"
 
 
+# the rules in a few sentences, for models that reason about their move (prompt style "reason")
+RULES = {
+    "kuhn_poker": (
+        "Kuhn Poker: a deck of three cards, Jack < Queen < King. Each player puts 1 chip in the pot and gets one "
+        "card that only they see. P0 acts first: check, or bet 1 more chip. Facing a bet, a player calls (adds 1 "
+        "chip) or folds (gives the pot to the other player). If both check, or a bet is called, the higher card "
+        "wins the pot."),
+    "tic_tac_toe": (
+        "Tic-Tac-Toe: two players take turns marking a free cell of a 3x3 grid, x first, then o. Three of your "
+        "marks in a row, column or diagonal wins; a full grid with no line is a draw. Cells are numbered 1-9, "
+        "left to right, top row first."),
+}
+
 # natural-language ("full") and terse ("compact") renderers, by game short name
 RENDERERS: dict[str, dict[str, tuple[Observe, Name]]] = {
     "kuhn_poker": {"full": (_kuhn_observe, _kuhn_action)},
@@ -206,6 +219,7 @@ class OpenSpielGame:
         self.num_players = game.num_players()
         own = RENDERERS.get(short, {}) if name == short else {}
         self.observe, self.name_action = own.get(view, GENERIC[view])
+        self.rules = RULES.get(short, "") if name == short else ""
 
     def new_state(self, seed: int) -> OpenSpielState:
         return OpenSpielState(self, self.spiel_game.new_initial_state(), random.Random(seed))

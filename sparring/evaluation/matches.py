@@ -54,6 +54,44 @@ class Greedy:
         return out
 
 
+class Sampled:
+    """A free-text policy's action distribution, estimated: the share of ``samples``
+    answers per state that chose each legal move.  Invalid answers are left out of
+    the shares (``invalid_rate`` says how many there were); a state where every
+    answer was invalid counts as uniform.  Lets exact evaluation (exploitability)
+    run on policies that only generate text."""
+
+    def __init__(self, policy: Policy, samples: int = 64, seed: int = 0, chunk: int = 64):
+        self.policy, self.id, self.samples, self.chunk = policy, policy.id, samples, chunk
+        self.rng = random.Random(seed)
+        self.asked = self.invalid = 0
+
+    def act(self, states: list[State], rng: random.Random) -> list[Decision]:
+        return self.policy.act(states, rng)
+
+    def probabilities(self, states: list[State]) -> list[dict[str, float]]:
+        repeated = [s for s in states for _ in range(self.samples)]
+        decisions = []
+        for start in range(0, len(repeated), self.chunk):
+            decisions += self.policy.act(repeated[start : start + self.chunk], self.rng)
+        out = []
+        for i, s in enumerate(states):
+            legal = s.legal_actions()
+            counts = dict.fromkeys(legal, 0)
+            for d in decisions[i * self.samples : (i + 1) * self.samples]:
+                if d.action in counts and not d.error:
+                    counts[d.action] += 1
+            valid = sum(counts.values())
+            self.asked += self.samples
+            self.invalid += self.samples - valid
+            out.append({a: (c / valid if valid else 1 / len(legal)) for a, c in counts.items()})
+        return out
+
+    @property
+    def invalid_rate(self) -> float:
+        return self.invalid / max(self.asked, 1)
+
+
 def _rates(rec: dict[str, Any]) -> dict[str, Any]:
     n = rec["games"]
     for count, rate in (("wins", "win_rate"), ("draws", "draw_rate"), ("losses", "loss_rate")):
@@ -63,7 +101,7 @@ def _rates(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def play_matches(game: Game, policy: Policy, opponent: Policy, games_per_seat: int, seed: int = 0,
-                 greedy: bool = False, max_turns: int = 1000) -> dict[str, Any]:
+                 greedy: bool = False, max_turns: int = 1000, episodes_out: list | None = None) -> dict[str, Any]:
     """Play ``policy`` in every seat (the opponent in all the others), ``games_per_seat`` games each.
 
     ``greedy``: the policy plays its most probable move (needs ``probabilities``)
@@ -72,7 +110,8 @@ def play_matches(game: Game, policy: Policy, opponent: Policy, games_per_seat: i
     Returns ``{"game", "policy", "opponent", "games", "wins", "draws", "losses",
     "invalid", "opponent_invalid", "truncated", "win_rate", "draw_rate",
     "loss_rate", "mean_return", "per_seat": [same counts per seat, with "seat"]}``;
-    returns and outcomes are from the policy's point of view.
+    returns and outcomes are from the policy's point of view.  The episodes are
+    appended to ``episodes_out`` when one is given (for ratings).
     """
     if greedy and not hasattr(policy, "probabilities"):
         raise ValueError(f"greedy play needs a policy with probabilities; {policy.id!r} has none")
@@ -84,6 +123,8 @@ def play_matches(game: Game, policy: Policy, opponent: Policy, games_per_seat: i
     seats_of = [seat for seat in range(n_players) for _ in range(games_per_seat)]
     seatings = [[me if p == seat else opponent for p in range(n_players)] for seat in seats_of]
     episodes = play(game, seatings, deal_seeds * n_players, act_rng, max_turns=max_turns)
+    if episodes_out is not None:
+        episodes_out.extend(episodes)
     games = [{"seat": seat, "returns": ep.returns, "invalid_by": ep.invalid_by, "truncated": ep.truncated}
              for seat, ep in zip(seats_of, episodes)]
 

@@ -7,32 +7,39 @@ import time
 
 from sparring.arena.openspiel import OpenSpielGame
 from sparring.evaluation import exact
-from sparring.evaluation.matches import play_matches
+from sparring.evaluation.matches import Sampled, play_matches
 from sparring.rollout.bots import BOT_NAME, make_bot
 from sparring.rollout.policy import RandomPolicy
 
 
 def evaluate(game, policy, opponents: list[str], games: int, greedy: bool, exploitability: bool,
-             seed: int = 0, bots: dict | None = None) -> tuple[dict[str, float], dict]:
-    """Returns (flat metrics, full report).  ``bots`` caches built opponents across calls."""
+             seed: int = 0, bots: dict | None = None, episodes_out: list | None = None,
+             samples: int = 0) -> tuple[dict[str, float], dict]:
+    """Returns (flat metrics, full report).  ``bots`` caches built opponents across calls;
+    the games played are appended to ``episodes_out`` when one is given; ``samples``:
+    answers per state from which a free-text policy's distribution is estimated."""
     bots = {} if bots is None else bots
     metrics: dict[str, float] = {}
     report: dict = {"game": game.name, "policy": policy.id, "greedy": greedy, "matches": {}}
     start = time.perf_counter()
+    exact_policy = policy
     if getattr(policy, "mode", "direct") == "generate":
-        # probabilities() would describe the direct-scoring policy, not the free-text one being trained;
-        # greedy play here means greedy decoding
-        if exploitability:
-            report["exploitability_skipped"] = "not defined for free-text (generate mode) policies"
-        exploitability = False
+        # probabilities() would describe the direct-scoring policy, not the free-text one being trained:
+        # its distribution is estimated from `samples` answers per state; greedy play means greedy decoding
+        exact_policy = Sampled(policy, samples, seed=seed) if samples else None
+        if exploitability and not samples:
+            report["exploitability_skipped"] = "free-text (generate mode) policy: set eval.samples to estimate it"
         if greedy:
             policy = copy.copy(policy)
             policy.greedy, greedy = True, False
-    if exploitability and isinstance(game, OpenSpielGame) and game.num_players == 2:
+    if exploitability and exact_policy is not None and isinstance(game, OpenSpielGame) and game.num_players == 2:
         try:
-            value = exact.exploitability(game, policy)
+            value = exact.exploitability(game, exact_policy)
             metrics["eval/exploitability"] = value
             report["exploitability"] = value
+            if isinstance(exact_policy, Sampled):
+                report["exploitability_estimated_from"] = f"{samples} sampled answers per information state"
+                metrics["eval/exploitability_invalid_rate"] = exact_policy.invalid_rate
         except ValueError as e:  # too large, or not two-player zero-sum: say so once, go on
             report["exploitability_skipped"] = str(e)
     for name in opponents:
@@ -47,7 +54,7 @@ def evaluate(game, policy, opponents: list[str], games: int, greedy: bool, explo
         if isinstance(bots[name], RandomPolicy) and game.new_state(seed).legal_actions() is None:
             report.setdefault("skipped", {})[name] = "a random player needs a list of legal moves (free-text game)"
             continue
-        result = play_matches(game, policy, bots[name], games, seed=seed, greedy=greedy)
+        result = play_matches(game, policy, bots[name], games, seed=seed, greedy=greedy, episodes_out=episodes_out)
         report["matches"][name] = result
         tag = name.replace(":", "")
         metrics[f"eval/vs_{tag}/win"] = result["win_rate"]

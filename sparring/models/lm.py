@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from sparring.arena.base import State
 from sparring.rollout.parse import parse_move
+from sparring.rollout.prompts import STYLES, move_prompt
 from sparring.types import Decision
 
 
@@ -46,6 +47,7 @@ class LMPolicy:
         greedy: bool = False,
         max_new_tokens: int = 32,
         score: str = "mean",
+        prompt: str = "plain",
     ):
         if mode not in ("direct", "generate"):
             raise ValueError(f"unknown action mode {mode!r} (choose direct or generate)")
@@ -54,10 +56,13 @@ class LMPolicy:
             raise ValueError(f"unknown action score {score!r} (choose mean or sum)")
         self.id, self.mode, self.score = id, mode, score
         self.temperature, self.greedy, self.max_new_tokens = temperature, greedy, max_new_tokens
+        if prompt not in STYLES:
+            raise ValueError(f"unknown prompt style {prompt!r} (choose {' or '.join(STYLES)})")
+        self.prompt_style = prompt
 
     # ---- prompts -------------------------------------------------------------------
     def prompt(self, state: State) -> str:
-        return state.observation(state.current_player())
+        return move_prompt(state, self.prompt_style)
 
     def _encode_prompts(self, prompts: list[str]) -> list[list[int]]:
         tok = self.tokenizer
@@ -116,7 +121,7 @@ class LMPolicy:
         prompt_ids = [p + shared for p, (shared, _) in zip(self._encode_prompts(prompts), encoded)]
         ids, mask = _pad(prompt_ids, pad, left=True, device=device)  # every prompt ends at the same position
         pos = (mask.cumsum(-1) - 1).clamp(min=0)
-        out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True)
+        out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, logits_to_keep=1)
         last = F.log_softmax(out.logits[:, -1].float(), dim=-1)  # [P, V]: the first action token
 
         owner = [i for i, legal in enumerate(legals) for _ in legal]  # prompt of each action row
@@ -142,7 +147,9 @@ class LMPolicy:
 
     # ---- generate mode ----------------------------------------------------------------
     @torch.no_grad()
-    def _generate(self, prompts: list[str], rng: random.Random) -> list[tuple[str, list[int], list[float], bool]]:
+    def generate(self, prompts: list[str], rng: random.Random) -> list[tuple[str, list[int], list[float], bool]]:
+        """Batched sampling (greedy if ``self.greedy``) with the KV cache: per prompt the text,
+        its token ids, their log-probabilities, and whether it hit ``max_new_tokens``."""
         device = self.model.device
         pad = self.tokenizer.pad_token_id
         ids, mask = _pad(self._encode_prompts(prompts), pad, left=True, device=device)
@@ -189,22 +196,22 @@ class LMPolicy:
         if self.mode == "generate" or any(l is None for l in legals):
             return self._act_generate(prompts, legals, rng)
         decisions = []
-        for legal, logp in zip(legals, self.action_logprobs(prompts, [tuple(l) for l in legals])):
+        for prompt, legal, logp in zip(prompts, legals, self.action_logprobs(prompts, [tuple(l) for l in legals])):
             if self.greedy:
                 k = int(torch.argmax(logp))
             else:
                 k = rng.choices(range(len(legal)), weights=logp.exp().tolist())[0]
-            decisions.append(Decision(action=legal[k], text=legal[k], logprob=float(logp[k])))
+            decisions.append(Decision(action=legal[k], text=legal[k], logprob=float(logp[k]), prompt=prompt))
         return decisions
 
     def _act_generate(self, prompts, legals, rng) -> list[Decision]:
         decisions = []
-        for (text, ids, lps, truncated), legal in zip(self._generate(prompts, rng), legals):
+        for (text, ids, lps, truncated), legal, prompt in zip(self.generate(prompts, rng), legals, prompts):
             action = None if truncated else parse_move(text, legal)
             error = "truncated" if truncated else ("" if action is not None else "no legal move found")
             decisions.append(
                 Decision(action=action, text=text, logprob=sum(lps), completion_ids=ids,
-                         token_logprobs=lps, truncated=truncated, error=error)
+                         token_logprobs=lps, truncated=truncated, error=error, prompt=prompt)
             )
         return decisions
 
@@ -222,15 +229,20 @@ class LMPolicy:
 
     # ---- generate mode training: log-probs of given completions --------------------------
     def completion_logprobs(self, prompts: list[str], completions: list[list[int]]) -> list[torch.Tensor]:
-        """Per-token log-probabilities of each completion given its prompt (differentiable)."""
+        """Per-token log-probabilities of each completion given its prompt (differentiable).
+
+        Prompts are padded on the left and completions on the right, so every
+        completion starts at the same position and only its positions' logits are
+        computed (the vocabulary projection is most of the memory for small models).
+        """
         device = self.model.device
         pad = self.tokenizer.pad_token_id
-        seqs = [p + c for p, c in zip(self._encode_prompts(prompts), completions)]
-        ids, mask = _pad(seqs, pad, left=False, device=device)
-        logits = self.model(input_ids=ids, attention_mask=mask).logits[:, :-1].float() / self._temp()
-        lp = F.log_softmax(logits, dim=-1).gather(2, ids[:, 1:, None]).squeeze(2)
-        out = []
-        for i, (s, c) in enumerate(zip(seqs, completions)):
-            start = len(s) - len(c) - 1
-            out.append(lp[i, start : start + len(c)])
-        return out
+        p_ids, p_mask = _pad(self._encode_prompts(prompts), pad, left=True, device=device)
+        c_ids, c_mask = _pad(completions, pad, left=False, device=device)
+        ids, mask = torch.cat([p_ids, c_ids], 1), torch.cat([p_mask, c_mask], 1)
+        pos = (mask.cumsum(-1) - 1).clamp(min=0)
+        width = c_ids.shape[1]
+        logits = self.model(input_ids=ids, attention_mask=mask, position_ids=pos,
+                            logits_to_keep=width + 1).logits[:, :-1].float() / self._temp()
+        lp = logits.gather(2, c_ids[:, :, None]).squeeze(2) - torch.logsumexp(logits, dim=-1)
+        return [lp[i, : len(c)] for i, c in enumerate(completions)]

@@ -18,7 +18,7 @@ class ModelError(ValueError):
 
 def build_model(cfg, seed: int, checkpoint: str | Path | None = None):
     """(model, tokenizer) for a ``ModelConfig``; from ``checkpoint`` when resuming."""
-    if cfg.lora:
+    if uses_lora(cfg):
         base, tok = _base(cfg, seed)
         from peft import LoraConfig, PeftModel, get_peft_model
 
@@ -31,6 +31,11 @@ def build_model(cfg, seed: int, checkpoint: str | Path | None = None):
     if checkpoint is not None:
         return load_pretrained(checkpoint)
     return _base(cfg, seed)
+
+
+def uses_lora(cfg) -> bool:
+    """LoRA adapters for pretrained models unless asked otherwise; the tiny model trains every weight."""
+    return cfg.finetune == "lora" or (cfg.finetune == "auto" and cfg.name != "tiny")
 
 
 def _base(cfg, seed: int):
@@ -69,3 +74,13 @@ def load_pretrained(path: str | Path, gguf_file: str | None = None):
         tok.pad_token = tok.eos_token
     tok.padding_side = "left"
     return model.eval(), tok
+
+
+def export_merged(model, tokenizer, out: str | Path) -> None:
+    """A standalone Hugging Face model directory: LoRA adapters merged into the weights."""
+    if hasattr(model, "merge_and_unload"):
+        model = model.merge_and_unload()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)

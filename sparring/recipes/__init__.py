@@ -4,7 +4,28 @@ from __future__ import annotations
 from sparring.config import RunConfig
 
 
-def kuhn_poker() -> RunConfig:
+def reasoning(cfg: RunConfig) -> RunConfig:
+    """A pretrained model on any game, SPIRAL-style: it reasons in text and states its
+    move in \\boxed{}; LoRA adapters train (``model.finetune=auto``); a forfeit costs
+    the offender -1.5 and gives the other player +0.5 in training (evaluation keeps
+    the plain +-1); half the games against the pool (random, the game's scripted
+    heuristic where one exists, and the learner's past selves)."""
+    cfg.model.mode, cfg.model.prompt, cfg.model.max_new_tokens = "generate", "reason", 128
+    cfg.rollout.games, cfg.rollout.pool_prob, cfg.rollout.snapshot_every = 32, 0.5, 5
+    cfg.rollout.opponents = ["random"]
+    cfg.reward.invalid_penalty, cfg.reward.invalid_other = -1.5, 0.5
+    cfg.learner = type(cfg.learner)(lr=2e-4, micro_batch=8, minibatch=1024, kl_coef=0.0)
+    cfg.checkpoint_every, cfg.keep_checkpoints = 5, 100
+    cfg.eval.every, cfg.eval.games, cfg.eval.greedy, cfg.eval.samples = 10, 50, False, 0
+    cfg.eval.opponents = ["random"]
+    return cfg
+
+
+def kuhn_poker(model: str = "tiny") -> RunConfig:
+    if model != "tiny":
+        cfg = reasoning(RunConfig(recipe="kuhn-poker", game="kuhn_poker", steps=10**9, minutes=30))
+        cfg.rollout.opponents = cfg.eval.opponents = ["random", "heuristic"]
+        return cfg
     # 1024 games a step are cheap here (12 information states, scored once each);
     # the learning rate decays so that the last iterate settles near equilibrium
     cfg = RunConfig(recipe="kuhn-poker", game="kuhn_poker", steps=1000, minutes=10, checkpoint_every=50)
@@ -20,7 +41,11 @@ def kuhn_poker() -> RunConfig:
     return cfg
 
 
-def tic_tac_toe() -> RunConfig:
+def tic_tac_toe(model: str = "tiny") -> RunConfig:
+    if model != "tiny":
+        cfg = reasoning(RunConfig(recipe="tic-tac-toe", game="tic_tac_toe", steps=10**9, minutes=30))
+        cfg.rollout.opponents = cfg.eval.opponents = ["random", "heuristic"]
+        return cfg
     # mirror self-play in a quarter of the games, the rest against a pool of fixed
     # opponents (random, and the exact optimal player), each with its own RAE
     # baseline; the compact board view (a dozen tokens a prompt) makes a step ~4x
@@ -35,20 +60,21 @@ def tic_tac_toe() -> RunConfig:
     cfg.learner.lr = 1e-3
     cfg.learner.epochs = 2
     cfg.learner.explore_coef = 0.05
+    cfg.reward.discount = 0.8
     cfg.learner.lr_final = 0.1
     cfg.learner.decay_steps = 200
-    cfg.eval.every = 10
+    cfg.eval.every = 20
     cfg.eval.opponents = ["random", "optimal"]
     cfg.eval.games = 200
     cfg.eval.greedy = True
     return cfg
 
 
-def selfplay() -> RunConfig:
+def selfplay(model: str = "tiny") -> RunConfig:
     """Mirror self-play on any game (``--game``); short defaults to try a game out."""
     cfg = RunConfig(recipe="selfplay", game="kuhn_poker", steps=100)
     cfg.eval.every = 25
-    return cfg
+    return cfg if model == "tiny" else reasoning(cfg)
 
 
 PRESETS = {"kuhn-poker": kuhn_poker, "tic-tac-toe": tic_tac_toe, "selfplay": selfplay}

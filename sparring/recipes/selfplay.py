@@ -29,7 +29,9 @@ from sparring.evaluation.suite import evaluate
 from sparring.learner import Learner
 from sparring.models.lm import LMPolicy
 from sparring.models.presets import build_model
+from sparring.models.snapshots import Snapshots
 from sparring.pool import Pool, seatings
+from sparring.ratings import Ladder
 from sparring.rollout.play import play
 from sparring.rollout.samples import to_samples
 from sparring.runs import MetricsLog
@@ -38,7 +40,7 @@ from sparring.runs import MetricsLog
 def make_policy(cfg: RunConfig, model, tokenizer, pid: str = "self", greedy: bool = False) -> LMPolicy:
     m = cfg.model
     return LMPolicy(model, tokenizer, id=pid, mode=m.mode, temperature=m.temperature, greedy=greedy,
-                    max_new_tokens=m.max_new_tokens, score=m.score)
+                    max_new_tokens=m.max_new_tokens, score=m.score, prompt=m.prompt)
 
 
 def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console | None = None) -> dict:
@@ -56,9 +58,10 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
     model, tokenizer = build_model(cfg.model, cfg.seed, checkpoint=ckpt)
     policy = make_policy(cfg, model, tokenizer)
     learner = Learner(policy, cfg.learner)
-    pool = Pool(game, cfg.rollout.opponents, cfg.rollout.pool_latest,
-                lambda path, pid: make_policy(cfg, *build_model(cfg.model, cfg.seed, checkpoint=path), pid=pid),
-                seed=cfg.seed)
+    snapshots = Snapshots(cfg.model, cfg.seed, lambda m, tok, pid: make_policy(cfg, m, tok, pid=pid))
+    pool = Pool(game, cfg.rollout.opponents, cfg.rollout.pool_latest, snapshots.load, seed=cfg.seed,
+                sampling=cfg.rollout.pool_sampling)
+    ladder = Ladder()
     rng = random.Random(cfg.seed)
     step, elapsed, baselines = 0, 0.0, {}
     if ckpt is not None:
@@ -70,6 +73,7 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
         step, elapsed, learner.steps = state["step"], state["elapsed"], state["learner_steps"]
         baselines = {_to_tuple(k): v for k, v in state["baselines"]}  # keys nest tuples (opponents)
         pool.restore(state["pool"])
+        ladder = Ladder(state.get("ladder"))
         console.print(f"resumed {run_dir} at step {step} ({elapsed / 60:.1f} min trained)")
     save_config(cfg, run_dir / "config.json")
     if ckpt is None:  # a fresh start (or a resume killed before its first checkpoint)
@@ -80,8 +84,11 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
 
     def run_eval() -> dict[str, float]:
         eval_policy = make_policy(cfg, model, tokenizer, greedy=False)
+        played: list = []
         metrics, report = evaluate(game, eval_policy, cfg.eval.opponents, cfg.eval.games, cfg.eval.greedy,
-                                   cfg.eval.exploitability, seed=cfg.seed + 1, bots=bots)
+                                   cfg.eval.exploitability, seed=cfg.seed + 1, bots=bots, episodes_out=played,
+                                   samples=cfg.eval.samples)
+        ladder.record(played, {policy.id: rated_as()})
         skipped.update(report.get("skipped", {}))
         if "exploitability_skipped" in report:
             skipped["exploitability"] = report["exploitability_skipped"]
@@ -89,9 +96,14 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
         (run_dir / "eval" / f"step-{step:07d}.json").write_text(json.dumps(report, indent=2))
         return metrics
 
+    def rated_as() -> str:  # the learner's name on the ladder: the checkpoint it was at (or will be) this step
+        every = cfg.rollout.snapshot_every or cfg.checkpoint_every
+        return f"self@{step - step % every}"
+
     def save() -> None:
         state = {"rng": rng.getstate(), "elapsed": elapsed, "learner_steps": learner.steps,
-                 "baselines": [[list(k), v] for k, v in baselines.items()], "pool": pool.state()}
+                 "baselines": [[list(k), v] for k, v in baselines.items()], "pool": pool.state(),
+                 "ladder": ladder.state()}
         checkpoint.save(run_dir, step, model, tokenizer, learner.optimizer, state, cfg.keep_checkpoints,
                         extra={"reference": learner.reference_state()})
 
@@ -106,10 +118,12 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
         while step < cfg.steps and elapsed < budget:
             t0 = time.perf_counter()
             # arena -> rollout: who plays whom, then play the batch of games
-            seats = seatings(policy, pool, cfg.rollout.games, game.num_players, cfg.rollout.pool_prob, rng)
+            seats = seatings(policy, pool, cfg.rollout.games, game.num_players, cfg.rollout.pool_prob, rng,
+                             ladder, rated_as())
             seeds = [rng.randrange(2**31) for _ in seats]
             episodes = play(game, seats, seeds, rng, max_turns=cfg.rollout.max_turns, invalid=cfg.rollout.invalid,
                             strict={policy.id})
+            ladder.record(episodes, {policy.id: rated_as()})
             # rewards -> advantages -> learner
             samples, baselines, stats = to_samples(episodes, policy.id, cfg.reward, cfg.advantage.estimator,
                                                    cfg.advantage.decay, baselines, cfg.advantage.per_state)
@@ -131,6 +145,7 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
             if not console.is_terminal and (last or "eval/seconds" in stats):
                 console.print(f"step {step}  {elapsed / 60:.1f} min  {summary}")
     plot = learning_curve(log.rows, run_dir / "learning_curve.png", title=f"{cfg.recipe} on {cfg.game}")
+    ladder.write(run_dir)
     final = dict(log.rows[-1]) if log.rows else {}
     final["run_dir"] = str(run_dir)
     final["eval_skipped"] = skipped

@@ -26,6 +26,8 @@ import pyspiel
 from open_spiel.python.algorithms import ismcts, mcts
 
 from sparring.arena.openspiel import OpenSpielGame, OpenSpielState
+from sparring.rollout.endpoint import PREFIX, EndpointPolicy
+from sparring.rollout.heuristic import HeuristicBot
 from sparring.rollout.policy import Policy, RandomPolicy
 from sparring.types import Decision
 
@@ -279,15 +281,21 @@ class OptimalBot:
         return out
 
 
-BOT_NAME = re.compile(r"^(random|optimal|mcts(:\d+)?)$")
+BOT_NAME = re.compile(r"^(random|optimal|heuristic|mcts(:\d+)?|openai:[^@\s]+@https?://\S+)$")
+BOT_CHOICES = "random, optimal, heuristic, mcts, mcts:SIMS or openai:MODEL@BASE_URL"
 
 
 def make_bot(name: str, game, seed: int = 0) -> Policy:
-    """A fixed opponent by name: "random", "mcts" (1000 simulations), "mcts:<sims>", "optimal"."""
+    """A fixed opponent by name: "random", "mcts" (1000 simulations), "mcts:<sims>", "optimal",
+    "heuristic" (scripted, per game), "openai:MODEL@BASE_URL" (an OpenAI-compatible endpoint)."""
     if name == "random":
         return RandomPolicy()
     if name == "optimal":
         return OptimalBot(game)
+    if name == "heuristic":
+        return HeuristicBot(game)
+    if name.startswith(PREFIX):
+        return EndpointPolicy(name)
     if name == "mcts" or name.startswith("mcts:"):
         sims = 1000
         if name != "mcts":
@@ -296,4 +304,4 @@ def make_bot(name: str, game, seed: int = 0) -> Policy:
             except ValueError:
                 raise ValueError(f"bad bot name {name!r}: expected mcts:<simulations>") from None
         return MCTSBot(game, simulations=sims, seed=seed)
-    raise ValueError(f"unknown bot {name!r}: expected random, mcts, mcts:<sims> or optimal")
+    raise ValueError(f"unknown bot {name!r}: expected {BOT_CHOICES}")

@@ -86,8 +86,8 @@ def _apply(state, episode: Episode, policy_id: str, decision: Decision, rng, inv
                 decision=decision)
     episode.turns.append(turn)
     try:
-        turn.prompt = state.observation(player)
-    except Exception:  # observation is for the record only
+        turn.prompt = decision.prompt or state.observation(player)
+    except Exception:  # a bot's observation is for the record only
         pass
     if decision.action is not None and not decision.error:
         try:
