@@ -26,7 +26,7 @@ from common import RESULTS, machine, rows
 
 from sparring import checkpoint
 from sparring.arena import make_game
-from sparring.evaluation.maths import evaluate_suite, load_suite
+from sparring.evaluation.maths import MAX_NEW_TOKENS, evaluate_suite, load_suite
 from sparring.evaluation.suite import evaluate
 from sparring.models.presets import build_model
 from sparring.recipes import PRESETS
@@ -47,7 +47,7 @@ def wilson(wins: float, n: int, z: float = 1.96) -> list[float]:
 def transfer(cfg, ckpt, gsm8k: int) -> dict:
     model, tok = build_model(cfg.model, cfg.seed, checkpoint=ckpt)
     policy = make_policy(cfg, model, tok, greedy=True)
-    policy.max_new_tokens = 256
+    policy.max_new_tokens = MAX_NEW_TOKENS
     out = {}
     for name, limit in (("mawps_singleop", None), ("gsm8k", gsm8k)):
         start = time.perf_counter()

@@ -41,8 +41,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="override any config value, e.g. --set learner.lr=1e-4 (repeatable)")
     t.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a run from its latest checkpoint")
 
-    e = sub.add_parser("eval", help="evaluate a run's latest checkpoint")
-    e.add_argument("run_dir", type=Path)
+    e = sub.add_parser("eval", help="evaluate a run's latest checkpoint (games, or held-out suites)")
+    e.add_argument("run_dir", type=Path, nargs="?", help="run directory (or --model for an untrained model)")
+    e.add_argument("--model", help="evaluate this model instead of a run: tiny, smollm2-135m, or a HF path/id")
+    e.add_argument("--suite", action="append", default=[], metavar="NAME_OR_JSONL",
+                   help="held-out maths suite: mawps_singleop, mawps_addsub, gsm8k, math500, or a JSONL path "
+                        "(repeatable); greedy decoding")
+    e.add_argument("--limit", type=int, help="a fixed random subset of this many questions per suite")
     e.add_argument("--game", help="game (default: the run's)")
     e.add_argument("--opponent", help="comma-separated: random, mcts[:SIMS], optimal (default: the run's)")
     e.add_argument("--games", type=int, help="games per seat against each opponent")
@@ -78,13 +83,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from sparring.arena.base import UnknownGame
     from sparring.config import ConfigError
+    from sparring.evaluation.maths import SuiteError
     from sparring.models.presets import ModelError
 
     console = Console()
     try:
         commands = {"train": _train, "eval": _eval, "play": _play, "export": _export, "games": _games}
         return commands[args.command](args, console)
-    except (ConfigError, UnknownGame, ModelError, UsageError, FileNotFoundError) as e:
+    except (ConfigError, UnknownGame, ModelError, UsageError, FileNotFoundError, SuiteError) as e:
         print(f"sparring {args.command}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -177,6 +183,10 @@ def _eval(args, console) -> int:
     from sparring.models.presets import build_model
     from sparring.recipes.selfplay import make_policy
 
+    if args.suite:
+        return _eval_suites(args, console)
+    if args.run_dir is None:
+        raise UsageError("name a run directory to evaluate games (or --suite with --model)")
     cfg, ckpt = _load_run(args.run_dir)
     game = make_game(args.game or cfg.game)
     opponents = [o.strip() for o in args.opponent.split(",")] if args.opponent else cfg.eval.opponents
@@ -225,6 +235,43 @@ def _load_run(run_dir: Path):
     if ckpt is None:
         raise FileNotFoundError(f"{run_dir} has no checkpoint yet")
     return cfg, ckpt
+
+
+def _eval_suites(args, console) -> int:
+    from rich.table import Table
+
+    from sparring.config import ModelConfig
+    from sparring.evaluation.maths import MAX_NEW_TOKENS, evaluate_suite, load_suite
+    from sparring.models.lm import LMPolicy
+    from sparring.models.presets import build_model
+
+    if (args.run_dir is None) == (args.model is None):
+        raise UsageError("give either a run directory or --model to evaluate on --suite")
+    if args.limit is not None and args.limit <= 0:
+        raise UsageError(f"--limit must be positive, got {args.limit}")
+    suites = {name: load_suite(name, limit=args.limit) for name in args.suite}  # bad names fail before loading
+    if args.run_dir is not None:
+        cfg, ckpt = _load_run(args.run_dir)
+        model, tok = build_model(cfg.model, cfg.seed, checkpoint=ckpt)
+        label, out_dir = str(ckpt), args.run_dir / "eval"
+    else:
+        model, tok = build_model(ModelConfig(name=args.model), 0)
+        label, out_dir = args.model, Path("runs") / "eval"
+    policy = LMPolicy(model, tok, mode="generate", greedy=True, max_new_tokens=MAX_NEW_TOKENS)
+    table = Table(title=f"held-out suites: {label} (greedy)")
+    for col in ("suite", "correct", "total", "accuracy"):
+        table.add_column(col, justify="left" if col == "suite" else "right")
+    report = {"model": label, "suites": {}}
+    for name, questions in suites.items():
+        res = evaluate_suite(policy, questions)
+        report["suites"][name] = res
+        table.add_row(name, str(res["correct"]), str(res["total"]), f"{res['accuracy']:.3f}")
+    console.print(table)
+    out = args.out or out_dir / f"suites-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    console.print(f"wrote {out}")
+    return 0
 
 
 def _play(args, console) -> int:

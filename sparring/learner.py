@@ -59,6 +59,8 @@ class Learner:
                 batch = [samples[i] for i in order[start : start + self.cfg.minibatch]]
                 self.optimizer.zero_grad(set_to_none=True)
                 size = self.cfg.micro_batch or len(batch)
+                if size < len(batch):  # similar lengths share a micro-batch: less padding, same summed gradient
+                    batch.sort(key=lambda s: (len(s.prompt), len(s.decision.completion_ids)))
                 parts: dict[str, float] = {}
                 for m in range(0, len(batch), size):  # every loss is a batch mean: weight each part by its share
                     micro = batch[m : m + size]

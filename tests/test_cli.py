@@ -64,3 +64,17 @@ def test_train_then_eval_writes_json(tmp_path):
     _one_clear_line(run("train", "--resume", str(run_dir), "--seed", "3"), "--resume")
     _one_clear_line(run("train", "--resume", str(run_dir), "--set", "model.finetune=lora"), "model.finetune")
     _one_clear_line(run("train", "--resume", str(run_dir), "--minutes", "0"), "--minutes")
+
+
+def test_eval_on_a_held_out_suite(tmp_path):
+    suite = tmp_path / "sums.jsonl"
+    suite.write_text("".join(json.dumps({"input": f"What is {a} plus 1?", "target": a + 1.0}) + "\n"
+                             for a in range(5)))
+    out = tmp_path / "report.json"
+    proc = run("eval", "--model", "tiny", "--suite", str(suite), "--limit", "3", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(out.read_text())["suites"][str(suite)]
+    assert report["total"] == 3 and 0 <= report["accuracy"] <= 1 and len(report["rows"]) == 3
+    assert all("output" in r and "predicted" in r for r in report["rows"])
+    _one_clear_line(run("eval", "--model", "tiny", "--suite", "no_such_suite"), "no_such_suite")
+    _one_clear_line(run("eval", "--suite", str(suite)), "--model")

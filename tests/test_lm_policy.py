@@ -332,6 +332,29 @@ def test_generate_greedy_records_consistent_logprobs(chatty, states):
     assert [d.completion_ids for d in pol.act(ss, random.Random(1))] == [d.completion_ids for d in decisions]
 
 
+def test_shared_prompt_prefix_is_computed_once_with_the_same_result(chatty, states):
+    # reasoning prompts share their instructions: generation runs them once and
+    # shares the KV cache; tokens and log-probabilities must not change
+    model, tok = chatty
+    ss = [states[n] for n in ["kuhn", "leduc", "ttt", "ttt_2", "kuhn"]]
+    runs = {}
+    for cached in (True, False):
+        pol = LMPolicy(model, tok, mode="generate", prompt="reason", max_new_tokens=8, greedy=True,
+                       prefix_cache=cached)
+        runs[cached] = pol.act(ss, random.Random(0))
+        _check_generated(pol, ss, runs[cached])
+    assert [d.completion_ids for d in runs[True]] == [d.completion_ids for d in runs[False]]
+    for a, b in zip(runs[True], runs[False]):
+        assert a.token_logprobs == pytest.approx(b.token_logprobs, abs=TOL)
+    calls = []
+    hook = model.register_forward_pre_hook(lambda m, args, kw: calls.append(kw["input_ids"].shape), with_kwargs=True)
+    try:
+        LMPolicy(model, tok, mode="generate", prompt="reason", max_new_tokens=2, greedy=True).act(ss, random.Random(0))
+    finally:
+        hook.remove()
+    assert calls[0][0] == 1 and calls[0][1] > 20  # the shared instructions, once, for the whole batch
+
+
 def test_generate_truncated_output_is_invalid_even_if_it_parses(states):
     model, tok = _chatty_model(2, eos_bias=0.0, digit_bias=8.0)  # almost always a digit, rarely an end
     pol = LMPolicy(model, tok, mode="generate", max_new_tokens=1)

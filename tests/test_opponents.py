@@ -62,7 +62,7 @@ class _FakeChat(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         prompt = body["messages"][-1]["content"]
         _FakeChat.replies.append((self.path, body["model"], prompt))
-        legal = prompt.rsplit("Legal moves:", 1)[1].strip().rstrip(".").split(", ")
+        legal = prompt.rsplit("one of:", 1)[1].strip().rstrip(".").split(", ")
         text = f"I will play it safe.\n\\boxed{{{legal[0]}}}" if "garbage" not in body["model"] else "¯\\_(ツ)_/¯"
         data = json.dumps({"choices": [{"message": {"role": "assistant", "content": text}}]}).encode()
         self.send_response(200)

@@ -19,13 +19,13 @@ def test_reason_prompt_has_rules_view_legal_moves_and_answer_format():
     s = make_game("kuhn_poker").new_state(0)
     assert move_prompt(s, "plain") == s.observation(0)
     p = move_prompt(s, "reason")
-    assert "Jack < Queen < King" in p and "Your card:" in p and "\\boxed{}" in p
-    assert p.rstrip().endswith("Legal moves: check, bet.")
+    assert "Jack < Queen < King" in p and "Your card:" in p and "\\boxed{move}" in p
+    assert p.rstrip().endswith("where move is one of: check, bet.")
     assert "Move:" not in p  # the direct-scoring cue is dropped
     ttt = move_prompt(make_game("tic_tac_toe").new_state(0), "reason")
     assert "three of your marks" in ttt.lower()
     generic = move_prompt(make_game("leduc_poker").new_state(0), "reason")  # no rules written for it: still fine
-    assert "Legal moves:" in generic and "\\boxed{}" in generic
+    assert "one of:" in generic and "\\boxed{move}" in generic
     with pytest.raises(ValueError, match="prompt style"):
         move_prompt(s, "chatty")
 

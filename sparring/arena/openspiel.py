@@ -67,10 +67,8 @@ def _ttt_observe_compact(state: pyspiel.State, player: int) -> str:
 # the rules in a few sentences, for models that reason about their move (prompt style "reason")
 RULES = {
     "kuhn_poker": (
-        "Kuhn Poker: a deck of three cards, Jack < Queen < King. Each player puts 1 chip in the pot and gets one "
-        "card that only they see. P0 acts first: check, or bet 1 more chip. Facing a bet, a player calls (adds 1 "
-        "chip) or folds (gives the pot to the other player). If both check, or a bet is called, the higher card "
-        "wins the pot."),
+        "Kuhn Poker: three cards, Jack < Queen < King; each player antes 1 chip and holds one card. Check or bet "
+        "1 chip; facing a bet, call or fold. If nobody folds, the higher card wins the pot."),
     "tic_tac_toe": (
         "Tic-Tac-Toe: two players take turns marking a free cell of a 3x3 grid, x first, then o. Three of your "
         "marks in a row, column or diagonal wins; a full grid with no line is a draw. Cells are numbered 1-9, "

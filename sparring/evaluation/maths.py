@@ -24,6 +24,7 @@ SUITES = {  # name -> (file name, Hugging Face dataset id, config, split)
     "math500": ("math500_test.jsonl", "HuggingFaceH4/MATH-500", "", "test"),
 }
 
+MAX_NEW_TOKENS = 192  # greedy answers are cut here (same before and after training)
 PROMPT = ("Solve this problem. Think step by step, briefly, then write the final answer as a number "
           "on its own line, like this: Answer: 42\n\nProblem: {question}")
 
@@ -133,7 +134,7 @@ def is_correct(predicted: str | None, answer: str) -> bool:
     return norm(predicted) == norm(answer)
 
 
-def evaluate_suite(policy, questions: list[Question], batch: int = 32) -> dict:
+def evaluate_suite(policy, questions: list[Question], batch: int = 64) -> dict:
     """Greedy answers of ``policy`` (an ``LMPolicy``) to every question; accuracy and the rows."""
     prompts = [PROMPT.format(question=q.question) for q in questions]
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))  # similar lengths together: less padding

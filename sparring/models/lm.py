@@ -35,6 +35,17 @@ def _pad(seqs: list[list[int]], pad: int, left: bool, device) -> tuple[torch.Ten
     return ids.to(device), mask.to(device)
 
 
+def _common_prefix(seqs: list[list[int]], minimum: int = 8) -> list[int]:
+    """The token prefix all ``seqs`` share, leaving every sequence at least one token
+    of its own; empty if shorter than ``minimum`` (not worth a separate pass)."""
+    n = min(len(x) for x in seqs) - 1
+    first = seqs[0]
+    k = 0
+    while k < n and all(x[k] == first[k] for x in seqs):
+        k += 1
+    return first[:k] if k >= minimum else []
+
+
 class LMPolicy:
     def __init__(
         self,
@@ -48,6 +59,7 @@ class LMPolicy:
         max_new_tokens: int = 32,
         score: str = "mean",
         prompt: str = "plain",
+        prefix_cache: bool = True,
     ):
         if mode not in ("direct", "generate"):
             raise ValueError(f"unknown action mode {mode!r} (choose direct or generate)")
@@ -59,6 +71,7 @@ class LMPolicy:
         if prompt not in STYLES:
             raise ValueError(f"unknown prompt style {prompt!r} (choose {' or '.join(STYLES)})")
         self.prompt_style = prompt
+        self.prefix_cache = prefix_cache  # generate: a prompt prefix shared by the batch is computed once
 
     # ---- prompts -------------------------------------------------------------------
     def prompt(self, state: State) -> str:
@@ -152,11 +165,20 @@ class LMPolicy:
         its token ids, their log-probabilities, and whether it hit ``max_new_tokens``."""
         device = self.model.device
         pad = self.tokenizer.pad_token_id
-        ids, mask = _pad(self._encode_prompts(prompts), pad, left=True, device=device)
+        encoded = self._encode_prompts(prompts)
+        shared = _common_prefix(encoded) if len(encoded) > 1 and self.prefix_cache else []
+        ids, mask = _pad([x[len(shared):] for x in encoded], pad, left=True, device=device)
+        cache = None
+        if shared:  # the instructions every prompt starts with: run them once, share their KV cache
+            head = torch.tensor([shared], device=device)
+            cache = self.model(input_ids=head, use_cache=True, logits_to_keep=1).past_key_values
+            cache.batch_repeat_interleave(len(encoded))
+            ids = torch.cat([head.expand(len(encoded), -1), ids], 1)
+            mask = torch.cat([torch.ones_like(head).expand(len(encoded), -1), mask], 1)  # pads sit mid-sequence
         width = ids.shape[1]
         with torch.random.fork_rng(devices=[]):  # sample from our own seed, leave the global RNG alone
             torch.manual_seed(rng.getrandbits(63))
-            out = self._generate_raw(ids, mask, pad)
+            out = self._generate_raw(ids, mask, pad, cache)
         new = out.sequences[:, width:]
         # log-probabilities as training computes them (raw logits / temperature),
         # not the processed scores, so that the PPO ratio starts at exactly 1
@@ -172,10 +194,11 @@ class LMPolicy:
             results.append((text, row[:n], lps[:n], truncated))
         return results
 
-    def _generate_raw(self, ids, mask, pad):
+    def _generate_raw(self, ids, mask, pad, cache=None):
         return self.model.generate(
             input_ids=ids,
             attention_mask=mask,
+            past_key_values=cache,
             do_sample=not self.greedy,
             temperature=self._temp() if not self.greedy else None,
             top_k=0 if not self.greedy else None,

@@ -8,23 +8,24 @@ def reasoning(cfg: RunConfig) -> RunConfig:
     """A pretrained model on any game, SPIRAL-style: it reasons in text and states its
     move in \\boxed{}; LoRA adapters train (``model.finetune=auto``); a forfeit costs
     the offender -1.5 and gives the other player +0.5 in training (evaluation keeps
-    the plain +-1); half the games against the pool (random, the game's scripted
-    heuristic where one exists, and the learner's past selves)."""
-    cfg.model.mode, cfg.model.prompt, cfg.model.max_new_tokens = "generate", "reason", 128
+    the plain +-1); half the games against the pool (random and the learner's past
+    selves).  Sized for a 135M model on 2 CPU cores, where prompt and generated
+    tokens are the cost: 32 games a step, answers cut at 64 tokens (a cut answer is
+    an invalid move), PPO minibatches of 16 decisions (several updates a step)."""
+    cfg.model.mode, cfg.model.prompt, cfg.model.max_new_tokens, cfg.model.temperature = "generate", "reason", 64, 0.7
     cfg.rollout.games, cfg.rollout.pool_prob, cfg.rollout.snapshot_every = 32, 0.5, 5
     cfg.rollout.opponents = ["random"]
     cfg.reward.invalid_penalty, cfg.reward.invalid_other = -1.5, 0.5
-    cfg.learner = type(cfg.learner)(lr=2e-4, micro_batch=8, minibatch=1024, kl_coef=0.0)
+    cfg.learner = type(cfg.learner)(lr=5e-4, minibatch=16, micro_batch=8)
     cfg.checkpoint_every, cfg.keep_checkpoints = 5, 100
-    cfg.eval.every, cfg.eval.games, cfg.eval.greedy, cfg.eval.samples = 10, 50, False, 0
-    cfg.eval.opponents = ["random"]
+    cfg.eval.every, cfg.eval.games, cfg.eval.greedy, cfg.eval.opponents = 10, 25, False, ["random"]
     return cfg
 
 
 def kuhn_poker(model: str = "tiny") -> RunConfig:
     if model != "tiny":
         cfg = reasoning(RunConfig(recipe="kuhn-poker", game="kuhn_poker", steps=10**9, minutes=30))
-        cfg.rollout.opponents = cfg.eval.opponents = ["random", "heuristic"]
+        cfg.rollout.opponents = ["random", "heuristic"]
         return cfg
     # 1024 games a step are cheap here (12 information states, scored once each);
     # the learning rate decays so that the last iterate settles near equilibrium
@@ -44,7 +45,7 @@ def kuhn_poker(model: str = "tiny") -> RunConfig:
 def tic_tac_toe(model: str = "tiny") -> RunConfig:
     if model != "tiny":
         cfg = reasoning(RunConfig(recipe="tic-tac-toe", game="tic_tac_toe", steps=10**9, minutes=30))
-        cfg.rollout.opponents = cfg.eval.opponents = ["random", "heuristic"]
+        cfg.rollout.opponents = ["random", "heuristic"]
         return cfg
     # mirror self-play in a quarter of the games, the rest against a pool of fixed
     # opponents (random, and the exact optimal player), each with its own RAE
@@ -60,10 +61,10 @@ def tic_tac_toe(model: str = "tiny") -> RunConfig:
     cfg.learner.lr = 1e-3
     cfg.learner.epochs = 2
     cfg.learner.explore_coef = 0.05
-    cfg.reward.discount = 0.8
+    cfg.reward.discount = 0.9
     cfg.learner.lr_final = 0.1
     cfg.learner.decay_steps = 200
-    cfg.eval.every = 20
+    cfg.eval.every = 10
     cfg.eval.opponents = ["random", "optimal"]
     cfg.eval.games = 200
     cfg.eval.greedy = True

@@ -11,7 +11,7 @@ STYLES = ("plain", "reason")
 REASON = (
     "You are playing a two-player zero-sum game. Make a legal move to win.\n{rules}"
     "Your view of the game:\n{observation}\n\n"
-    "Think step by step in two or three sentences, then give your move inside \\boxed{{}}.{legal}"
+    "Think in one short sentence, then write your move as \\boxed{{move}}{legal}."
 )
 
 
@@ -27,4 +27,4 @@ def move_prompt(state: State, style: str = "plain") -> str:
     if body.endswith("Move:"):  # the terse renderers end with a cue for direct scoring; not needed here
         body = body[: -len("Move:")].rstrip()
     return REASON.format(rules=f"{rules}\n" if rules else "", observation=body,
-                         legal=f" Legal moves: {', '.join(legal)}." if legal else "")
+                         legal=f", where move is one of: {', '.join(legal)}" if legal else "")
