@@ -1,14 +1,18 @@
 """The rating ladder and the pool's sampling strategies."""
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 
 import pytest
 
 from sparring.arena import make_game
+from sparring.config import RunConfig
+from sparring.models.tiny import TinyConfig
 from sparring.pool import Pool, seatings
 from sparring.ratings import Ladder
+from sparring.recipes.selfplay import train
 from sparring.rollout.policy import RandomPolicy
 from sparring.types import Episode
 
@@ -99,3 +103,17 @@ def test_loaded_past_selves_are_bounded():
 def test_unknown_sampling_is_one_clear_error():
     with pytest.raises(ValueError, match="pool sampling"):
         _pool("elo")
+
+
+def test_a_training_run_rates_its_checkpoints_and_bots(tmp_path):
+    cfg = RunConfig(game="tic_tac_toe", steps=4, checkpoint_every=2)
+    cfg.model.tiny = TinyConfig(hidden=32, layers=1)
+    cfg.rollout.games, cfg.rollout.pool_prob, cfg.rollout.snapshot_every = 32, 0.6, 1
+    cfg.rollout.opponents, cfg.rollout.pool_sampling = ["random", "heuristic"], "rated"
+    cfg.eval.every, cfg.eval.games, cfg.eval.exploitability = 0, 10, False
+    train(cfg, tmp_path)
+    rows = {r["name"]: r for r in json.loads((tmp_path / "ladder.json").read_text())}
+    assert {"random", "heuristic", "self@1", "self@2", "self@3"} <= set(rows)
+    assert all(r["games"] > 0 for r in rows.values())
+    assert rows["heuristic"]["mu"] > rows["random"]["mu"]  # the scripted player is the stronger bot
+    assert (tmp_path / "ladder.png").exists()
