@@ -1,6 +1,6 @@
 """SmolLM2-135M teaches itself Kuhn Poker by reasoning in text (SPIRAL-style), on CPU.
 
-    python benchmarks/smollm2_kuhn.py [--minutes 30] [--games 200] [--samples 64] [--gsm8k 200]
+    python benchmarks/smollm2_kuhn.py [--minutes 30] [--games 200] [--samples 32] [--gsm8k 200]
 
 1. transfer before: greedy accuracy of the untrained model on all of MAWPS single-op
    and a fixed subset of GSM8K (``../shared/data``; evaluation only);
@@ -63,7 +63,7 @@ def games(cfg, ckpt, n: int, samples: int) -> dict:
     model, tok = build_model(cfg.model, cfg.seed, checkpoint=ckpt)
     policy = make_policy(cfg, model, tok)
     start = time.perf_counter()
-    metrics, report = evaluate(make_game(cfg.game), policy, ["random", "heuristic"], n, greedy=False,
+    metrics, report = evaluate(make_game(cfg.game), policy, ["random"], n, greedy=False,
                                exploitability=True, seed=12345, samples=samples)
     out = {"minutes": round((time.perf_counter() - start) / 60, 2),
            "exploitability_estimate": report.get("exploitability"),
@@ -108,7 +108,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--minutes", type=float, default=30)
     ap.add_argument("--games", type=int, default=200, help="games a seat against random at first/last checkpoint")
-    ap.add_argument("--samples", type=int, default=64, help="answers per information state for exploitability")
+    ap.add_argument("--samples", type=int, default=32, help="answers per information state for exploitability")
     ap.add_argument("--gsm8k", type=int, default=200, help="fixed GSM8K subset size")
     ap.add_argument("--only", default=",".join(STAGES), help=f"comma-separated stages: {','.join(STAGES)}")
     ap.add_argument("--out", type=Path, default=Path("runs/bench-smollm2-kuhn"))

@@ -172,6 +172,15 @@ def _print_final(final: dict, console) -> None:
     skipped = final.get("eval_skipped") or {}
     for name, why in skipped.items():
         console.print(f"[dim]not evaluated against {name}: {why}[/dim]")
+    ladder = Path(final["run_dir"]) / "ladder.json"
+    if ladder.exists():
+        rows = json.loads(ladder.read_text())
+        board = Table(title="rating ladder (openskill; ordinal = mu - 3 sigma)")
+        for col in ("player", "mu", "sigma", "ordinal", "games"):
+            board.add_column(col, justify="left" if col == "player" else "right")
+        for r in rows[:12]:
+            board.add_row(r["name"], f"{r['mu']:.2f}", f"{r['sigma']:.2f}", f"{r['ordinal']:.2f}", str(r["games"]))
+        console.print(board)
     console.print(f"run directory: {final['run_dir']}   learning curve: {final.get('plot')}")
 
 

@@ -52,6 +52,7 @@ def test_train_then_eval_writes_json(tmp_path):
               "--set", "eval.games=5", "--set", "model.tiny.hidden=64", "--set", "model.tiny.layers=2")
     assert out.returncode == 0, out.stderr[-2000:]
     assert "final evaluation" in out.stdout
+    assert "rating ladder" in out.stdout and "random" in out.stdout  # evaluation games are rated too
     report = tmp_path / "eval.json"
     out = run("eval", str(run_dir), "--opponent", "random,mcts:20", "--games", "6", "--out", str(report))
     assert out.returncode == 0, out.stderr[-2000:]

@@ -96,3 +96,15 @@ def test_discount_prefers_quick_wins_and_slow_losses():
     assert episode_rewards(slow, RewardConfig()) == [1.0, -1.0]  # undiscounted by default
     # forfeits keep their configured rewards, undiscounted
     assert episode_rewards(episode([ok(0), ok(1), unparsed(0)], [-1.0, 1.0], invalid_by=0), cfg) == [-1.0, 1.0]
+
+
+def test_format_bonus_counts_valid_moves_stated_in_boxed_form():
+    def said(player, text, action="bet", error=""):
+        return Turn(player=player, policy_id=f"p{player}", prompt="", legal=LEGAL,
+                    decision=Decision(action=action, text=text, error=error))
+
+    turns = [said(0, "A King: I bet. \\boxed{bet}"), said(1, "I'll bet too", "bet"),
+             said(0, "\\boxed{raise}", "raise", error="'raise' is not a legal move here"), said(1, "\\boxed{check}", "check")]
+    ep = episode(turns, [1.0, -1.0])
+    assert episode_rewards(ep, RewardConfig(format_bonus=0.1)) == pytest.approx([1.1, -0.9])
+    assert episode_rewards(ep, RewardConfig()) == [1.0, -1.0]

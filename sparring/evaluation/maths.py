@@ -25,8 +25,8 @@ SUITES = {  # name -> (file name, Hugging Face dataset id, config, split)
 }
 
 MAX_NEW_TOKENS = 192  # greedy answers are cut here (same before and after training)
-PROMPT = ("Solve this problem. Think step by step, briefly, then write the final answer as a number "
-          "on its own line, like this: Answer: 42\n\nProblem: {question}")
+PROMPT = "{question}\nGive the final answer as a number: Answer: <number>"  # 14.6% vs 4.2% for a
+# "think step by step" prompt, SmolLM2-135M on 48 MAWPS questions (greedy, 128 tokens)
 
 
 class SuiteError(ValueError):

@@ -13,12 +13,13 @@ class RewardConfig:
     per_invalid: float = 0.0  # added per invalid move that did not end the game (invalid="random")
     truncated: float = 0.0  # reward of every player when the turn limit stopped the game
     discount: float = 1.0  # a game's return scaled by discount**(own moves - 1): quicker wins, slower losses
+    format_bonus: float = 0.0  # added per valid move stated in the asked-for form, \boxed{move} (generate mode)
 
 
 def episode_rewards(ep: Episode, cfg: RewardConfig) -> list[float]:
     """One scalar reward per player: the game's zero-sum return (discounted by the
     player's number of moves), re-scaled for forfeits and truncation, plus a
-    penalty per recovered invalid move."""
+    penalty per recovered invalid move and a bonus per well-formatted move."""
     n = len(ep.seats)
     if ep.invalid_by is not None:
         rewards = [cfg.invalid_penalty if p == ep.invalid_by else cfg.invalid_other for p in range(n)]
@@ -30,4 +31,7 @@ def episode_rewards(ep: Episode, cfg: RewardConfig) -> list[float]:
     counts = ep.invalid_counts()
     if ep.invalid_by is not None:
         counts[ep.invalid_by] = max(counts[ep.invalid_by] - 1, 0)  # that one is already priced in
-    return [r + cfg.per_invalid * c for r, c in zip(rewards, counts)]
+    formatted = [0] * n
+    for t in ep.turns:
+        formatted[t.player] += not t.invalid and f"\\boxed{{{t.decision.action}}}" in t.decision.text
+    return [r + cfg.per_invalid * c + cfg.format_bonus * f for r, c, f in zip(rewards, counts, formatted)]
