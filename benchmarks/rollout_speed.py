@@ -7,7 +7,10 @@ Measured in one run, so the ratios hold on a shared, noisy machine:
 * ``matmul``: fp32 GFLOP/s of a square matrix multiply (torch, same threads);
 * ``rollout``: one batch of Kuhn Poker games in *generate* mode (reasoning
   prompt, batched sampling with the KV cache): generated tokens/s, and the
-  model FLOP/s that implies (2 x parameters per token, prompt and generated);
+  model FLOP/s that implies (2 x parameters per token, prompt and generated;
+  every prompt token is counted, so with the shared-prefix cache, which computes
+  the batch's common instructions once, this is the work a rollout without that
+  cache would have done per second, an effective rate);
 * ``training``: one learner step on those games' samples: tokens/s and FLOP/s
   (forward + backward: 6 x parameters per token for full fine-tuning; about 4 x
   with LoRA, whose frozen weights get no weight gradients).

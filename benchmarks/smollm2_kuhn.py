@@ -86,9 +86,11 @@ def plot(result: dict, path: Path) -> None:
     curve = result.get("curve_vs_random_win", [])
     if curve:
         axes[0].plot([c[1] for c in curve], [c[2] for c in curve], marker="o")
-    axes[0].set(title="win rate vs random during training\n(50 games a seat per point)", xlabel="minutes",
+    axes[0].set(title="win rate vs random during training\n(50 sampled games per point)", xlabel="minutes",
                 ylabel="win rate", ylim=(0, 1))
-    labels, g = ["first", "last"], [result.get("games", {}).get(k) for k in ("first", "last")]
+    step = result.get("train", {}).get("final_step", "?")
+    labels = ["first (untrained)", f"last (step {step})"]
+    g = [result.get("games", {}).get(k) for k in ("first", "last")]
     if all(g):
         wins = [x["vs_random"]["win_rate"] for x in g]
         ci = [x["vs_random"]["win_rate_95ci"] for x in g]

@@ -70,6 +70,10 @@ def load_pretrained(path: str | Path, gguf_file: str | None = None):
     except (OSError, ValueError, ImportError) as e:  # ImportError: gguf files need the gguf package
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ModelError(f"cannot load model {str(path)!r}: {first}") from None
+    if gguf_file:  # dequantised to fp32 on load: a plain model from here on, which save_pretrained can write
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
     if tok.pad_token_id is None:
         tok.pad_token = tok.eos_token
     tok.padding_side = "left"
