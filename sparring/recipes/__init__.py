@@ -22,11 +22,16 @@ def reasoning(cfg: RunConfig) -> RunConfig:
     return cfg
 
 
+def _reasoning_game(recipe: str, game: str) -> RunConfig:
+    """A game preset for a pretrained model: 30 minutes, the scripted heuristic in the pool too."""
+    cfg = reasoning(RunConfig(recipe=recipe, game=game, steps=10**9, minutes=30))
+    cfg.rollout.opponents = ["random", "heuristic"]
+    return cfg
+
+
 def kuhn_poker(model: str = "tiny") -> RunConfig:
     if model != "tiny":
-        cfg = reasoning(RunConfig(recipe="kuhn-poker", game="kuhn_poker", steps=10**9, minutes=30))
-        cfg.rollout.opponents = ["random", "heuristic"]
-        return cfg
+        return _reasoning_game("kuhn-poker", "kuhn_poker")
     # 1024 games a step are cheap here (12 information states, scored once each);
     # the learning rate decays so that the last iterate settles near equilibrium
     cfg = RunConfig(recipe="kuhn-poker", game="kuhn_poker", steps=1000, minutes=10, checkpoint_every=50)
@@ -44,9 +49,7 @@ def kuhn_poker(model: str = "tiny") -> RunConfig:
 
 def tic_tac_toe(model: str = "tiny") -> RunConfig:
     if model != "tiny":
-        cfg = reasoning(RunConfig(recipe="tic-tac-toe", game="tic_tac_toe", steps=10**9, minutes=30))
-        cfg.rollout.opponents = ["random", "heuristic"]
-        return cfg
+        return _reasoning_game("tic-tac-toe", "tic_tac_toe")
     # mirror self-play in a quarter of the games, the rest against a pool of fixed
     # opponents (random, and the exact optimal player), each with its own RAE
     # baseline; the compact board view (a dozen tokens a prompt) makes a step ~4x
