@@ -57,3 +57,22 @@ def write(name: str, result: dict, run_dir: Path) -> Path:
 
 def rows(run_dir: Path) -> list[dict]:
     return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+
+
+def transfer(cfg, ckpt, suites: dict[str, int | None]) -> dict:
+    """Greedy accuracy of checkpoint ``ckpt`` (None: the untrained model) on held-out
+    maths suites (name -> fixed subset size, None: all), same prompt and decoding always."""
+    from sparring.evaluation.maths import MAX_NEW_TOKENS, evaluate_suite, load_suite
+    from sparring.models.lm import LMPolicy
+    from sparring.models.presets import build_model
+
+    model, tok = build_model(cfg.model, cfg.seed, checkpoint=ckpt)
+    policy = LMPolicy(model, tok, mode="generate", greedy=True, max_new_tokens=MAX_NEW_TOKENS)
+    out = {}
+    for name, limit in suites.items():
+        start = time.perf_counter()
+        res = evaluate_suite(policy, load_suite(name, limit=limit, seed=0))
+        out[name] = {"accuracy": res["accuracy"], "correct": res["correct"], "total": res["total"],
+                     "minutes": round((time.perf_counter() - start) / 60, 2), "examples": res["rows"][:5]}
+        print(f"{name}: {res['correct']}/{res['total']} = {res['accuracy']:.3f}", flush=True)
+    return out

@@ -22,11 +22,10 @@ import shutil
 import time
 from pathlib import Path
 
-from common import RESULTS, machine, rows
+from common import RESULTS, machine, rows, transfer
 
 from sparring import checkpoint
 from sparring.arena import make_game
-from sparring.evaluation.maths import MAX_NEW_TOKENS, evaluate_suite, load_suite
 from sparring.evaluation.suite import evaluate
 from sparring.models.presets import build_model
 from sparring.recipes import PRESETS
@@ -42,21 +41,6 @@ def wilson(wins: float, n: int, z: float = 1.96) -> list[float]:
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return [round(centre - half, 4), round(centre + half, 4)]
-
-
-def transfer(cfg, ckpt, gsm8k: int) -> dict:
-    model, tok = build_model(cfg.model, cfg.seed, checkpoint=ckpt)
-    policy = make_policy(cfg, model, tok, greedy=True)
-    policy.max_new_tokens = MAX_NEW_TOKENS
-    out = {}
-    for name, limit in (("mawps_singleop", None), ("gsm8k", gsm8k)):
-        start = time.perf_counter()
-        res = evaluate_suite(policy, load_suite(name, limit=limit, seed=0))
-        out[name] = {"accuracy": res["accuracy"], "correct": res["correct"], "total": res["total"],
-                     "minutes": round((time.perf_counter() - start) / 60, 2),
-                     "examples": res["rows"][:5]}
-        print(f"{name}: {res['correct']}/{res['total']} = {res['accuracy']:.3f}", flush=True)
-    return out
 
 
 def games(cfg, ckpt, n: int, samples: int) -> dict:
@@ -127,7 +111,7 @@ def main() -> None:
     cfg = PRESETS["kuhn-poker"]("smollm2-135m")
     cfg.model.name, cfg.seed, cfg.minutes = "smollm2-135m", args.seed, args.minutes
     if "before" in stages:
-        result["transfer_before"] = transfer(cfg, None, args.gsm8k)
+        result["transfer_before"] = transfer(cfg, None, {"mawps_singleop": None, "gsm8k": args.gsm8k})
         save()
     if "train" in stages:
         shutil.rmtree(args.out, ignore_errors=True)
@@ -150,7 +134,7 @@ def main() -> None:
                            "last": games(cfg, last, args.games, args.samples), "last_checkpoint": str(last)}
         save()
     if "after" in stages:
-        result["transfer_after"] = transfer(cfg, last, args.gsm8k)
+        result["transfer_after"] = transfer(cfg, last, {"mawps_singleop": None, "gsm8k": args.gsm8k})
         save()
     plot(result, RESULTS / f"smollm2_kuhn_seed{args.seed}.png")
     print(json.dumps({k: v for k, v in result.items() if not k.startswith("curve")}, indent=2, default=str)[:6000])

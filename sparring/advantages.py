@@ -72,3 +72,16 @@ def state_baseline(rewards: torch.Tensor, states: list[Hashable], fallback: torc
 def plain_baseline(rewards: torch.Tensor) -> torch.Tensor:
     """REINFORCE with the batch mean as baseline."""
     return rewards - rewards.mean() if rewards.numel() else rewards
+
+
+def varied(rewards: torch.Tensor, groups: list[Hashable]) -> torch.Tensor:
+    """[N] bool: whether each sample's group has rewards that differ (a group whose
+    members all got the same reward teaches nothing relative to itself)."""
+    members: dict = defaultdict(list)
+    for i, g in enumerate(groups):
+        members[g].append(i)
+    keep = torch.zeros(len(groups), dtype=torch.bool)
+    for idx in members.values():
+        r = rewards[idx]
+        keep[idx] = not bool((r == r[0]).all())
+    return keep

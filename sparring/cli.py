@@ -101,8 +101,7 @@ def main(argv: list[str] | None = None) -> int:
 def _train(args, console) -> int:
     from sparring import config as C
     from sparring.arena import make_game
-    from sparring.recipes import PRESETS
-    from sparring.recipes.selfplay import train
+    from sparring.recipes import PRESETS, trainer
 
     if args.resume:
         cfg_path = args.resume / "config.json"
@@ -144,10 +143,10 @@ def _train(args, console) -> int:
         cfg.minutes, cfg.steps = args.minutes, 10**9  # on resume: the total, time already trained included
     for assignment in args.set:
         C.set_value(cfg, assignment)
-    C.validate(cfg)
-    make_game(cfg.game)  # fail fast on an unknown game, before any model loads
-    console.print(f"[bold]sparring[/bold] {cfg.recipe} on {cfg.game} with {cfg.model.name} -> {run_dir}")
-    final = train(cfg, run_dir, resume=bool(args.resume), console=console)
+    C.validate(cfg)  # fails fast on an unknown game or task domain, before any model loads
+    what = cfg.tasks.domain if C.uses_tasks(cfg) else cfg.game
+    console.print(f"[bold]sparring[/bold] {cfg.recipe} on {what} with {cfg.model.name} -> {run_dir}")
+    final = trainer(cfg.recipe)(cfg, run_dir, resume=bool(args.resume), console=console)
     _print_final(final, console)
     return 0
 

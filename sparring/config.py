@@ -40,7 +40,7 @@ class RolloutConfig:
     games: int = 256  # games per step
     max_turns: int = 100  # decisions per game before it stops as truncated
     invalid: str = "forfeit"  # forfeit: an invalid move loses the game; random: a random legal move is played
-    opponents: list[str] = field(default_factory=list)  # fixed bots in the pool: random, mcts[:N], optimal
+    opponents: list[str] = field(default_factory=list)  # fixed bots in the pool: random, mcts[:N], optimal (repeat a name to draw it more often)
     pool_prob: float = 0.0  # fraction of games against the pool (bots and past selves) instead of mirror
     snapshot_every: int = 0  # add the current policy to the pool every N steps (0: never)
     pool_latest: int = 4  # latest: past selves sampled among the latest K (also: how many stay loaded)
@@ -55,6 +55,26 @@ class AdvantageConfig:
 
 
 @dataclass
+class TaskConfig:
+    """Proposer / solver / judge on verifiable tasks (the propose-solve recipes)."""
+
+    domain: str = "arithmetic"  # arithmetic, arithmetic(style=expression), code, code(kinds=deduction+induction)
+    proposals: int = 16  # proposals per task kind per step
+    attempts: int = 4  # solver answers per valid proposal (its accuracy estimate)
+    propose_tokens: int = 96  # generation limits per role
+    solve_tokens: int = 96
+    judge_tokens: int = 8
+    references: int = 2  # earlier valid tasks shown to the proposer (as examples to differ from)
+    memory: int = 256  # recent valid tasks kept: references and the near-duplicate penalty
+    learnability: str = "azr"  # azr: 1 - accuracy strictly inside (0, 1); band: 1 - 2|accuracy - 1/2|
+    repeat_penalty: float = 0.5  # weight of the near-duplicate penalty in the proposer's reward
+    repeat_threshold: float = 0.6  # word-trigram Jaccard similarity above which two tasks are near-duplicates
+    invalid_reward: float = -1.0  # an invalid proposal or an unparseable judge verdict
+    judge: float = 0.0  # fraction of solver answers the judge is asked about (0: no judge)
+    solver_reward: str = "verifier"  # verifier, or judge: the judge's verdict stands in for a verifier
+
+
+@dataclass
 class EvalConfig:
     every: int = 50  # steps between evaluations (0: only at the end)
     exploitability: bool = True  # exact, where the game is small enough
@@ -62,6 +82,8 @@ class EvalConfig:
     games: int = 100  # games per seat against each opponent
     greedy: bool = False  # play the most probable move in matches (exploitability always uses the full policy)
     samples: int = 0  # generate mode: answers per state to estimate the policy for exploitability (0: skip it)
+    suites: list[str] = field(default_factory=list)  # held-out maths suites (names or JSONL paths), greedy
+    suite_limit: int = 0  # questions per suite during training (a fixed random subset; 0: all)
 
 
 @dataclass
@@ -80,6 +102,7 @@ class RunConfig:
     advantage: AdvantageConfig = field(default_factory=AdvantageConfig)
     learner: LearnerConfig = field(default_factory=LearnerConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    tasks: TaskConfig = field(default_factory=TaskConfig)
 
 
 CHOICES = {
@@ -90,11 +113,15 @@ CHOICES = {
     "model.finetune": ("auto", "lora", "full"),
     "rollout.invalid": ("forfeit", "random"),
     "advantage.estimator": ("rae", "group", "baseline"),
+    "tasks.learnability": ("azr", "band"),
+    "tasks.solver_reward": ("verifier", "judge"),
 }
-POSITIVE = ["steps", "checkpoint_every", "keep_checkpoints", "rollout.pool_latest", "rollout.games", "rollout.max_turns", "eval.games", "learner.lr", "learner.minibatch",
+POSITIVE = ["tasks.proposals", "tasks.attempts", "tasks.propose_tokens", "tasks.solve_tokens", "tasks.judge_tokens",
+            "steps", "checkpoint_every", "keep_checkpoints", "rollout.pool_latest", "rollout.games", "rollout.max_turns", "eval.games", "learner.lr", "learner.minibatch",
             "learner.epochs", "model.max_new_tokens", "model.tiny.hidden", "model.tiny.layers", "model.tiny.heads"]
 
-NON_NEGATIVE = ["threads", "eval.samples", "learner.micro_batch", "eval.every", "rollout.snapshot_every", "learner.ref_every", "learner.decay_steps",
+NON_NEGATIVE = ["tasks.references", "tasks.memory", "tasks.repeat_penalty", "tasks.judge", "eval.suite_limit",
+                "threads", "eval.samples", "learner.micro_batch", "eval.every", "rollout.snapshot_every", "learner.ref_every", "learner.decay_steps",
                 "learner.kl_coef", "learner.entropy_coef", "learner.lr_final", "learner.clip", "learner.weight_decay"]
 
 
@@ -190,7 +217,27 @@ def validate(cfg: RunConfig) -> RunConfig:
                 raise ConfigError(f"bad opponent {name!r} in {key}: choose {BOT_CHOICES}")
     if cfg.minutes < 0:
         raise ConfigError(f"bad value {cfg.minutes!r} for minutes: must be >= 0")
+    if cfg.tasks.judge > 1:
+        raise ConfigError(f"bad value {cfg.tasks.judge!r} for tasks.judge: must be in [0, 1]")
+    if cfg.tasks.solver_reward == "judge" and not cfg.tasks.judge:
+        raise ConfigError("tasks.solver_reward=judge needs tasks.judge > 0 (the fraction of answers judged)")
+    if uses_tasks(cfg):
+        from sparring.arena.tasks import UnknownDomain, make_domain
+
+        try:
+            make_domain(cfg.tasks.domain)
+        except UnknownDomain as e:
+            raise ConfigError(str(e)) from None
+    else:
+        from sparring.arena import make_game
+
+        make_game(cfg.game)  # UnknownGame: one line naming it
     return cfg
+
+
+def uses_tasks(cfg: RunConfig) -> bool:
+    """Whether the recipe trains on proposed tasks (else on a game)."""
+    return cfg.recipe.startswith("propose-solve")
 
 
 def to_dict(cfg: RunConfig) -> dict:

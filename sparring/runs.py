@@ -34,3 +34,77 @@ class MetricsLog:
         self.rows.append(row)
         with open(self.path, "a") as f:
             f.write(json.dumps(row) + "\n")
+
+
+class Run:
+    """What every training recipe shares: the run directory, the model and its
+    learner, the random generators, the step counter and the wall clock, and the
+    metrics log.  Opened fresh, or (``resume``) from the latest checkpoint, in which
+    case ``state`` holds what the recipe saved with it (``save(recipe_state)``).
+    """
+
+    def __init__(self, cfg, run_dir: Path, resume: bool, make_policy, console=None):
+        import random
+
+        import torch
+        from rich.console import Console
+        from transformers.utils import logging as hf_logging
+
+        from sparring import checkpoint
+        from sparring.config import save as save_config
+        from sparring.learner import Learner
+        from sparring.models.presets import build_model
+
+        self.cfg, self.dir = cfg, Path(run_dir)
+        self.console = console or Console()
+        hf_logging.disable_progress_bar()  # our own progress line is the one to watch
+        self.dir.mkdir(parents=True, exist_ok=True)
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        ckpt = checkpoint.latest(self.dir) if resume else None
+        torch.manual_seed(cfg.seed)
+        self.model, self.tokenizer = build_model(cfg.model, cfg.seed, checkpoint=ckpt)
+        self.policy = make_policy(cfg, self.model, self.tokenizer)
+        self.learner = Learner(self.policy, cfg.learner)
+        self.rng = random.Random(cfg.seed)
+        self.step, self.elapsed, self.state = 0, 0.0, {}
+        if ckpt is not None:
+            state, trainer = checkpoint.load_state(ckpt)
+            self.learner.optimizer.load_state_dict(trainer["optimizer"])
+            self.learner.load_reference_state(trainer.get("reference", {}))
+            torch.set_rng_state(trainer["torch_rng"])
+            self.rng.setstate(to_tuple(state["rng"]))
+            self.step, self.elapsed, self.learner.steps = state["step"], state["elapsed"], state["learner_steps"]
+            self.state = state
+            self.console.print(f"resumed {self.dir} at step {self.step} ({self.elapsed / 60:.1f} min trained)")
+        save_config(cfg, self.dir / "config.json")
+        if ckpt is None:  # a fresh start (or a resume killed before its first checkpoint)
+            (self.dir / "metrics.jsonl").unlink(missing_ok=True)
+        self.log = MetricsLog(self.dir / "metrics.jsonl", resume_step=self.step)
+        self.budget = cfg.minutes * 60 if cfg.minutes else float("inf")
+
+    def running(self) -> bool:
+        return self.step < self.cfg.steps and self.elapsed < self.budget
+
+    def save(self, recipe_state: dict) -> None:
+        from sparring import checkpoint
+
+        state = {"rng": self.rng.getstate(), "elapsed": self.elapsed, "learner_steps": self.learner.steps,
+                 **recipe_state}
+        checkpoint.save(self.dir, self.step, self.model, self.tokenizer, self.learner.optimizer, state,
+                        self.cfg.keep_checkpoints, extra={"reference": self.learner.reference_state()})
+
+    def progress(self, description: str):
+        """A live progress line (a context manager); ``update(progress, task, info)`` moves it."""
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                            TimeElapsedColumn(), TextColumn("{task.fields[info]}"), console=self.console,
+                            transient=False, disable=not self.console.is_terminal)
+        self.task = progress.add_task(description, total=self.cfg.steps, completed=self.step, info="")
+        return progress
+
+
+def to_tuple(x):
+    """JSON turns tuples into lists; this turns them back (random.setstate, dict keys)."""
+    return tuple(to_tuple(i) for i in x) if isinstance(x, list) else x

@@ -5,9 +5,9 @@ environment paths) in a new process group, working in a private temporary
 directory that is deleted afterwards, with stdin closed and a scrubbed
 environment.  Around it, in layers:
 
-* OS limits (``setrlimit``): CPU seconds, address space, size of any file it
-  writes (stdout and stderr go to files, so output is capped the same way), open
-  files, and processes;
+* OS limits (``setrlimit``, set by the child on itself before it reads the
+  program): CPU seconds, address space, size of any file it writes (stdout and
+  stderr go to files, so output is capped the same way), open files, processes;
 * a wall-clock limit, after which the whole process group is killed;
 * a network namespace with no interfaces (``unshare -rn``) where the OS allows
   unprivileged namespaces; ``Limits.network_namespace`` says whether it was used;
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -91,23 +90,6 @@ def network_isolated() -> bool:
     return bool(_unshare())
 
 
-def _limit(limits: Limits):
-    def apply() -> None:  # runs in the child between fork and exec
-        os.setsid()
-        mb = 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb, limits.memory_mb * mb))
-        size = int(limits.file_mb * mb)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        # no new processes or threads: the kernel enforces this for anyone without
-        # CAP_SYS_RESOURCE (root inside ``unshare -r`` has none); the audit hook refuses them in any case
-        resource.setrlimit(resource.RLIMIT_NPROC, (1, 1))
-
-    return apply
-
-
 def run(code: str, function: str | None = None, inputs: list[str] | None = None,
         limits: Limits = Limits()) -> Result:
     """Run ``code`` (and ``function(*input)`` for each input literal) in the sandbox."""
@@ -117,13 +99,14 @@ def run(code: str, function: str | None = None, inputs: list[str] | None = None,
         work.mkdir()
         spec = Path(tmp) / "spec.json"  # outside the work directory: the program cannot read it
         spec.write_text(json.dumps({"code": code, "function": function, "inputs": list(inputs or []),
-                                    "result": str(Path(tmp) / "result.json"), "max_repr": limits.max_repr}))
+                                    "result": str(Path(tmp) / "result.json"), "max_repr": limits.max_repr,
+                                    "rlimits": _rlimits(limits)}))
         prefix = _unshare() if limits.network_namespace else []
         with open(Path(tmp) / "stdout", "wb") as out, open(Path(tmp) / "stderr", "wb") as err:
             proc = subprocess.Popen(
                 [*prefix, sys.executable, "-I", "-S", "-B", str(CHILD), str(spec)], cwd=work, stdin=subprocess.DEVNULL,
                 stdout=out, stderr=err, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(work)},
-                preexec_fn=_limit(limits), close_fds=True)
+                start_new_session=True, close_fds=True)
             try:
                 code_ = proc.wait(timeout=limits.wall_seconds)
                 timed_out = False
@@ -133,6 +116,16 @@ def run(code: str, function: str | None = None, inputs: list[str] | None = None,
         result = _verdict(Path(tmp), code_, timed_out, limits)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _rlimits(limits: Limits) -> dict[str, int]:
+    """The OS limits the child sets on itself before it reads the program.  The
+    process limit is 1: no new processes or threads for anyone the kernel enforces
+    it on (everyone without CAP_SYS_RESOURCE, root inside ``unshare -r`` included)."""
+    mb = 1024 * 1024
+    return {"RLIMIT_CPU": limits.cpu_seconds, "RLIMIT_AS": limits.memory_mb * mb,
+            "RLIMIT_FSIZE": int(limits.file_mb * mb), "RLIMIT_NOFILE": limits.open_files, "RLIMIT_CORE": 0,
+            "RLIMIT_NPROC": 1}
 
 
 def run_many(jobs: list[dict], limits: Limits = Limits(), workers: int = 4) -> list[Result]:

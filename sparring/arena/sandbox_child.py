@@ -13,12 +13,13 @@ import ast
 import errno
 import json
 import os
+import resource
 import sys
 import sysconfig
 
 # modules a test program may reasonably use, imported before the hook so that
 # their import machinery needs no file access afterwards
-import bisect, collections, copy, decimal, fractions, functools, heapq, itertools, math, random, re, statistics, string  # noqa: E401,F401,E501
+import bisect, collections, copy, decimal, fractions, functools, heapq, itertools, math, random, re, statistics, string  # noqa: E401, F401
 
 BLOCKED_PREFIXES = ("subprocess.", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.kill", "os.killpg",
                     "os.system", "pty.", "socket.", "ctypes.", "_ctypes.", "gc.", "sys._getframe", "sys._current",
@@ -35,7 +36,11 @@ WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 
 def main() -> None:
-    spec = json.load(open(sys.argv[1]))
+    with open(sys.argv[1]) as f:
+        spec = json.load(f)
+    for name, value in spec["rlimits"].items():  # CPU: SIGXCPU at the soft limit, SIGKILL a second later
+        hard = value + 1 if name == "RLIMIT_CPU" else value
+        resource.setrlimit(getattr(resource, name), (value, hard))
     root = os.path.realpath(os.getcwd())
     readable = tuple({os.path.realpath(sysconfig.get_paths()[k]) for k in ("stdlib", "platstdlib")})
     result = open(spec["result"], "w")

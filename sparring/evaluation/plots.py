@@ -17,9 +17,20 @@ PANELS = [
 ]
 
 
-def learning_curve(rows: list[dict], path: Path, title: str = "") -> Path | None:
+CURRICULUM = [
+    ("proposals", lambda k: k.endswith("propose/valid") or k.endswith("diversity/distinct")
+     or k.endswith("diversity/repeat")),
+    ("solver on fresh proposals", lambda k: k.endswith("solve/accuracy") or k.endswith("solve/in_band")),
+    ("difficulty", lambda k: "difficulty/" in k),
+    ("judge", lambda k: k.endswith("judge/agreement") or k.endswith("judge/valid")),
+    ("held-out accuracy", lambda k: k.startswith("eval/") and k.endswith("/accuracy")),
+]
+
+
+def learning_curve(rows: list[dict], path: Path, title: str = "", panels_spec=PANELS) -> Path | None:
+    """One panel per (label, key filter) in ``panels_spec`` that matches any metric."""
     panels = []
-    for label, wanted in PANELS:
+    for label, wanted in panels_spec:
         keys = sorted({k for r in rows for k in r if wanted(k)})
         if keys:
             panels.append((label, keys))

@@ -81,4 +81,53 @@ def selfplay(model: str = "tiny") -> RunConfig:
     return cfg if model == "tiny" else reasoning(cfg)
 
 
-PRESETS = {"kuhn-poker": kuhn_poker, "tic-tac-toe": tic_tac_toe, "selfplay": selfplay}
+def propose_solve_arithmetic(model: str = "tiny") -> RunConfig:
+    """One model proposes arithmetic tasks, solves them and (with a pretrained model)
+    judges its answers.  ``tiny`` writes bare expressions (it cannot write prose);
+    a pretrained model writes word problems with the expression that answers them,
+    and is measured on held-out maths word problems (MAWPS) as it trains."""
+    cfg = RunConfig(recipe="propose-solve-arithmetic", game="", steps=10**9, checkpoint_every=10)
+    cfg.model.mode = "generate"
+    if model == "tiny":
+        cfg.steps, cfg.minutes = 300, 10
+        cfg.tasks.domain = "arithmetic(style=expression)"
+        cfg.tasks.proposals, cfg.tasks.attempts = 64, 4
+        cfg.tasks.propose_tokens, cfg.tasks.solve_tokens = 12, 10
+        cfg.learner.lr = 1e-3
+        return cfg
+    cfg.minutes = 45
+    # sized for a 135M model on 2 CPU cores (a step is about a minute): generated
+    # tokens are the cost, so answers are cut at 64 tokens (which also rewards getting
+    # to the point: a cut answer rarely states its result)
+    cfg.tasks.proposals, cfg.tasks.attempts, cfg.tasks.judge = 16, 4, 0.25
+    cfg.tasks.propose_tokens, cfg.tasks.solve_tokens = 96, 64
+    cfg.model.temperature = 0.8
+    cfg.learner = type(cfg.learner)(lr=5e-4, minibatch=16, micro_batch=8)
+    cfg.eval.every, cfg.eval.suites, cfg.eval.suite_limit = 15, ["mawps_singleop"], 64
+    cfg.keep_checkpoints = 100
+    return cfg
+
+
+def propose_solve_code(model: str = "tiny") -> RunConfig:
+    """Absolute Zero's three task kinds on Python programs (deduction, abduction,
+    induction); every program runs in the sandbox."""
+    cfg = propose_solve_arithmetic(model)
+    cfg.recipe = "propose-solve-code"
+    cfg.tasks.domain = "code"
+    cfg.tasks.propose_tokens, cfg.tasks.solve_tokens = 160, 128
+    cfg.tasks.proposals = 16 if model == "tiny" else 8
+    cfg.eval.suites = []
+    return cfg
+
+
+PRESETS = {"kuhn-poker": kuhn_poker, "tic-tac-toe": tic_tac_toe, "selfplay": selfplay,
+           "propose-solve-arithmetic": propose_solve_arithmetic, "propose-solve-code": propose_solve_code}
+
+
+def trainer(recipe: str):
+    """The training function of a recipe: tasks for the propose-solve recipes, games for the rest."""
+    if recipe.startswith("propose-solve"):
+        from sparring.recipes.propose_solve import train
+    else:
+        from sparring.recipes.selfplay import train
+    return train

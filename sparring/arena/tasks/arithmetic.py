@@ -1,0 +1,178 @@
+"""Arithmetic tasks: the proposer writes a word problem and the expression that
+answers it (``style=word``), or just an expression (``style=expression``, for
+models that cannot write prose yet, such as ``tiny``).  The expression is
+evaluated exactly, with fractions, by walking its syntax tree: only numbers,
+``+ - * /``, unary minus and parentheses are accepted, nothing of the model's
+text is ever executed.
+"""
+from __future__ import annotations
+
+import ast
+import random
+import re
+from fractions import Fraction
+
+from sparring.arena.tasks.base import Task
+from sparring.evaluation.maths import PROMPT as SOLVE_PROMPT, extract_answer, is_correct
+
+MAX_OPERATORS = 8
+MAX_NUMBER = 10**6  # largest operand
+MAX_ANSWER = 10**9
+_OPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+        ast.Div: lambda a, b: a / b}
+
+
+class BadExpression(ValueError):
+    pass
+
+
+def evaluate(expression: str) -> Fraction:
+    """The exact value of an arithmetic expression; ``BadExpression`` (one line) otherwise."""
+    text = expression.strip().replace("×", "*").replace("÷", "/").replace("−", "-").replace(",", "")
+    if len(text) > 200:
+        raise BadExpression("expression longer than 200 characters")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        raise BadExpression(f"not an arithmetic expression: {expression.strip()[:60]!r}") from None
+    count = [0]
+
+    def walk(node) -> Fraction:
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            value = Fraction(str(node.value))
+            if abs(value) > MAX_NUMBER:
+                raise BadExpression(f"number {node.value} is larger than {MAX_NUMBER}")
+            return value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            value = walk(node.operand)
+            return -value if isinstance(node.op, ast.USub) else value
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            count[0] += 1
+            if count[0] > MAX_OPERATORS:
+                raise BadExpression(f"more than {MAX_OPERATORS} operations")
+            left, right = walk(node.left), walk(node.right)
+            if isinstance(node.op, ast.Div) and right == 0:
+                raise BadExpression("division by zero")
+            return _OPS[type(node.op)](left, right)
+        raise BadExpression(f"only numbers, + - * / and parentheses are allowed, not {type(node).__name__}")
+
+    value = walk(tree.body)
+    if abs(value) > MAX_ANSWER:
+        raise BadExpression(f"answer larger than {MAX_ANSWER}")
+    return value
+
+
+def operators(expression: str) -> int:
+    return sum(expression.count(c) for c in "+-*/×÷")
+
+
+def numbers_in(text: str) -> list[str]:
+    return re.findall(r"\d+(?:\.\d+)?", text.replace(",", ""))
+
+
+def as_answer(value: Fraction) -> str | None:
+    """A clean written answer: an integer or a decimal with at most two places, else None."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    scaled = value * 100
+    if scaled.denominator == 1:
+        return f"{float(value):.2f}".rstrip("0")
+    return None
+
+
+def candidates(text: str) -> list[str]:
+    """Stretches of text that look like arithmetic (digits, operators, parentheses),
+    trimmed of dangling operators and unbalanced outer parentheses."""
+    out = []
+    for raw in re.findall(r"[\d(][\d\s+\-*/().×÷]*", text):
+        c = raw.strip().rstrip("+-*/×÷( ").strip()
+        while c.count("(") > c.count(")") and c.startswith("("):
+            c = c[1:].strip()
+        while c.count(")") > c.count("(") and c.endswith(")"):
+            c = c[:-1].strip()
+        if c:
+            out.append(c)
+    return out
+
+
+class Arithmetic:
+    """One kind of task, ``arithmetic``; ``style`` is ``word`` or ``expression``."""
+
+    kinds = ("arithmetic",)
+
+    def __init__(self, style: str = "word"):
+        if style not in ("word", "expression"):
+            raise ValueError(f"unknown arithmetic style {style!r} (choose word or expression)")
+        self.style = style
+
+    # ---- proposer ---------------------------------------------------------------------
+    def propose_prompt(self, kind: str, references: list[Task], rng: random.Random) -> str:
+        if self.style == "expression":  # a bare prompt a byte-level model can learn to complete
+            return "Write an arithmetic expression:"
+        shown = "".join(f"Problem: {t.data['problem']}\nExpression: {t.data['expression']}\n\n" if t.data["problem"]
+                        else f"Expression: {t.data['expression']}\n\n" for t in references)
+        intro = (f"Here are problems written before:\n\n{shown}Write a different one.\n" if shown else "")
+        return (f"{intro}Write a new short math word problem whose answer is a single number, "
+                "then the arithmetic expression that computes its answer from the numbers in the problem.\n"
+                "Use exactly this format:\nProblem: <the problem>\nExpression: <numbers with + - * / and parentheses>")
+
+    def parse_proposals(self, kind: str, texts: list[str]) -> list[Task | str]:
+        return [self.parse_proposal(kind, t) for t in texts]
+
+    def parse_proposal(self, kind: str, text: str) -> Task | str:
+        """A valid task, or a one-line reason why the proposal is not one.
+
+        ``word``: a word problem with the expression that answers it; failing that,
+        as small models often write, a bare expression with at least one operation
+        anywhere in the text.  ``expression``: the first expression in the text."""
+        why = "no arithmetic expression"
+        if self.style == "word":
+            task = self._word_problem(kind, text)
+            if isinstance(task, Task):
+                return task
+            why = task
+        minimum = 1 if self.style == "word" else 0
+        for expression in candidates(text):
+            try:
+                value = evaluate(expression)
+            except BadExpression:
+                continue
+            if operators(expression) >= minimum and as_answer(value) is not None:
+                return self._task(kind, f"Compute {expression}.", expression, value, problem="")
+        return why
+
+    def _word_problem(self, kind: str, text: str) -> Task | str:
+        m = re.search(r"problem\s*:\s*(.+?)\s*expression\s*:\s*([^\n]+)", text, flags=re.IGNORECASE | re.DOTALL)
+        if not m:
+            return "not in the format 'Problem: ... Expression: ...'"
+        problem, expression = m.group(1).strip(), m.group(2).strip().strip("`$").rstrip(".").split("=")[0]
+        if len(problem) < 15:
+            return "problem too short"
+        missing = [n for n in numbers_in(expression) if n not in numbers_in(problem)]
+        if missing:
+            return f"expression uses {missing[0]}, which is not in the problem"
+        try:
+            value = evaluate(expression)
+        except BadExpression as e:
+            return str(e)
+        if as_answer(value) is None:
+            return "answer is not a whole number or a decimal with two places"
+        if operators(expression) == 0:
+            return "no operation: the problem states its own answer"
+        return self._task(kind, problem, expression, value, problem=problem)
+
+    def _task(self, kind, question, expression, value, problem) -> Task:
+        expression = expression.strip()
+        return Task(kind=kind, question=question, answer=as_answer(value), key=question.lower(),
+                    data={"problem": problem, "expression": expression},
+                    difficulty={"operations": operators(expression),
+                                "digits": max((len(n) for n in numbers_in(expression)), default=0),
+                                "answer_digits": len(str(abs(value.numerator // value.denominator))),
+                                "word_problem": float(bool(problem))})
+
+    # ---- solver -------------------------------------------------------------------------
+    def solve_prompt(self, task: Task) -> str:
+        return SOLVE_PROMPT.format(question=task.question) if self.style == "word" else f"{task.question} Answer:"
+
+    def verify(self, tasks: list[Task], answers: list[str]) -> list[bool]:
+        return [is_correct(extract_answer(a), t.answer) for t, a in zip(tasks, answers)]
