@@ -163,7 +163,8 @@ def _print_final(final: dict, console) -> None:
     table = Table(title=f"final evaluation (step {final.get('step')}, {final.get('minutes', 0):.1f} min)")
     table.add_column("metric")
     table.add_column("value", justify="right")
-    shown = ("rollout/invalid_rate", "rollout/forfeits", "rollout/turns_per_game")
+    shown = ("rollout/invalid_rate", "rollout/forfeits", "rollout/turns_per_game", "propose/valid", "solve/accuracy",
+             "solve/in_band", "judge/agreement")
     for k, v in final.items():
         if (k.startswith("eval/") and k != "eval/seconds") or k in shown:
             table.add_row(k.removeprefix("eval/"), f"{v:.4f}")
@@ -187,6 +188,7 @@ def _eval(args, console) -> int:
     from rich.table import Table
 
     from sparring.arena import make_game
+    from sparring.config import uses_tasks
     from sparring.evaluation.suite import evaluate
     from sparring.models.presets import build_model
     from sparring.recipes.selfplay import make_policy
@@ -196,6 +198,11 @@ def _eval(args, console) -> int:
     if args.run_dir is None:
         raise UsageError("name a run directory to evaluate games (or --suite with --model)")
     cfg, ckpt = _load_run(args.run_dir)
+    if uses_tasks(cfg):  # a run on proposed tasks is measured on held-out suites
+        if not cfg.eval.suites:
+            raise UsageError(f"{args.run_dir} trained on tasks, not a game: name held-out suites with --suite")
+        args.suite = cfg.eval.suites
+        return _eval_suites(args, console)
     game = make_game(args.game or cfg.game)
     opponents = [o.strip() for o in args.opponent.split(",")] if args.opponent else cfg.eval.opponents
     games = cfg.eval.games if args.games is None else args.games

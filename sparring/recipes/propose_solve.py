@@ -154,6 +154,10 @@ def task_step(domain, roles: dict[str, LMPolicy], tc: TaskConfig, memory: list[T
         for entry, answer in zip([x for x in shown[-len(parsed):] if x["valid"]], answers[:: tc.attempts]):
             entry["a_solution"] = answer.text  # one of the solver's attempts, for reading
     stats["propose/valid"] = counts["valid"] / max(counts["proposals"], 1)  # over every kind
+    verdicts = getattr(domain, "verdicts", None)  # domains that execute code: what the sandbox saw
+    if verdicts is not None:
+        stats.update({f"sandbox/{v}": float(n) for v, n in verdicts.items()})
+        verdicts.clear()
     if counts["attempts"]:
         stats["solve/accuracy"] = counts["solved"] / counts["attempts"]
     return records, stats, shown

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import random
 import re
+from collections import Counter
 
 from sparring.arena import sandbox
 from sparring.arena.tasks.base import Task
@@ -90,6 +91,12 @@ class Code:
         if unknown:
             raise ValueError(f"unknown code task kind {unknown[0]!r} (choose {', '.join(KINDS)})")
         self.kinds, self.limits = tuple(kinds), limits
+        self.verdicts: Counter = Counter()  # sandbox verdicts of every run so far (the recipe logs and resets it)
+
+    def _run(self, jobs: list[dict]) -> list[sandbox.Result]:
+        results = sandbox.run_many(jobs, self.limits)
+        self.verdicts.update(r.verdict for r in results)
+        return results
 
     # ---- proposer -------------------------------------------------------------------------
     def propose_prompt(self, kind: str, references: list[Task], rng: random.Random) -> str:
@@ -118,7 +125,7 @@ class Code:
                 continue
             drafts.append((program, inputs[:8]))
         jobs = [{"code": d[0], "function": "f", "inputs": d[1]} for d in drafts if not isinstance(d, str)]
-        runs = iter(zip(sandbox.run_many(jobs, self.limits), sandbox.run_many(jobs, self.limits)))
+        runs = iter(zip(self._run(jobs), self._run(jobs)))
         out: list[Task | str] = []
         for d in drafts:
             if isinstance(d, str):
@@ -178,7 +185,7 @@ class Code:
                 if program is not None:
                     jobs.append({"code": program, "function": "f", "inputs": [i_ for i_, _ in task.data["pairs"]]})
                     where.append(i)
-        for i, result in zip(where, sandbox.run_many(jobs, self.limits)):
+        for i, result in zip(where, self._run(jobs)):
             expected = [tasks[i].data["pairs"][0][1]] if tasks[i].kind == "abduction" else \
                 [o for _, o in tasks[i].data["pairs"]]
             ok[i] = result.ok and len(result.outputs) == len(expected) and \
