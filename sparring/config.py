@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, get_args, get_origin, get_type_hints
 
@@ -30,6 +31,8 @@ class ModelConfig:
     max_new_tokens: int = 32  # generate mode
     prompt: str = "plain"  # plain: the observation; reason: rules + observation + "think, then \\boxed{move}"
     finetune: str = "auto"  # auto: LoRA for pretrained models, every weight for tiny; lora; full
+    device: str = "auto"  # auto (a CUDA GPU if there is one, else cpu), cpu, cuda, cuda:N
+    dtype: str = "auto"  # auto (bfloat16 on a GPU, float32 on the CPU), float32, bfloat16, float16
     lora_r: int = 16
     lora_alpha: int = 32
     tiny: TinyConfig = field(default_factory=TinyConfig)
@@ -113,6 +116,7 @@ CHOICES = {
     "model.finetune": ("auto", "lora", "full"),
     "rollout.invalid": ("forfeit", "random"),
     "advantage.estimator": ("rae", "group", "baseline"),
+    "model.dtype": ("auto", "float32", "bfloat16", "float16"),
     "tasks.learnability": ("azr", "band"),
     "tasks.solver_reward": ("verifier", "judge"),
 }
@@ -217,6 +221,8 @@ def validate(cfg: RunConfig) -> RunConfig:
                 raise ConfigError(f"bad opponent {name!r} in {key}: choose {BOT_CHOICES}")
     if cfg.minutes < 0:
         raise ConfigError(f"bad value {cfg.minutes!r} for minutes: must be >= 0")
+    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?|mps", cfg.model.device):
+        raise ConfigError(f"bad value {cfg.model.device!r} for model.device: choose auto, cpu, cuda, cuda:N or mps")
     if cfg.tasks.judge > 1:
         raise ConfigError(f"bad value {cfg.tasks.judge!r} for tasks.judge: must be in [0, 1]")
     if cfg.tasks.solver_reward == "judge" and not cfg.tasks.judge:

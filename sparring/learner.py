@@ -43,6 +43,10 @@ class Learner:
             self.reference = LMPolicy(ref_model, policy.tokenizer, mode=policy.mode, temperature=policy.temperature,
                                       score=policy.score)
 
+    @property
+    def device(self) -> torch.device:
+        return self.policy.model.device
+
     def step(self, samples: list[Sample], rng: random.Random) -> dict[str, float]:
         self.steps += 1
         if not samples:
@@ -97,7 +101,7 @@ class Learner:
         return self.cfg.lr * (1 - frac * (1 - self.cfg.lr_final))
 
     def _loss(self, batch: list[Sample]) -> tuple[torch.Tensor, dict[str, float]]:
-        adv = torch.tensor([s.advantage for s in batch])
+        adv = torch.tensor([s.advantage for s in batch], device=self.device)
         if all(s.legal is not None and not s.decision.completion_ids for s in batch):
             return self._direct_loss(batch, adv)
         return self._token_loss(batch, adv)
@@ -107,14 +111,14 @@ class Learner:
         legals = [s.legal for s in batch]
         logps = self.policy.action_logprobs(prompts, legals)
         width = max(len(l) for l in legals)
-        mask = torch.zeros(len(batch), width, dtype=torch.bool)
-        padded = torch.full((len(batch), width), -1e9)
+        mask = torch.zeros(len(batch), width, dtype=torch.bool, device=self.device)
+        padded = torch.full((len(batch), width), -1e9, device=self.device)
         for i, lp in enumerate(logps):
             padded[i, : len(lp)] = lp
             mask[i, : len(lp)] = True
-        chosen = torch.tensor([s.legal.index(s.decision.action) for s in batch])
+        chosen = torch.tensor([s.legal.index(s.decision.action) for s in batch], device=self.device)
         new = padded.gather(1, chosen[:, None]).squeeze(1)
-        old = torch.tensor([s.decision.logprob for s in batch])
+        old = torch.tensor([s.decision.logprob for s in batch], device=self.device)
         loss = losses.clipped_pg(new, old, adv, self.cfg.clip)
         parts = {"pg_loss": loss.item()}
         entropy = losses.categorical_entropy(padded, mask)
@@ -143,9 +147,9 @@ class Learner:
         completions = [s.decision.completion_ids for s in batch]
         new_seqs = self.policy.completion_logprobs(prompts, completions)
         width = max(1, max(len(c) for c in completions))
-        new = torch.zeros(len(batch), width)
-        old = torch.zeros(len(batch), width)
-        mask = torch.zeros(len(batch), width, dtype=torch.bool)
+        new = torch.zeros(len(batch), width, device=self.device)
+        old = torch.zeros(len(batch), width, device=self.device)
+        mask = torch.zeros(len(batch), width, dtype=torch.bool, device=self.device)
         for i, (lp, s) in enumerate(zip(new_seqs, batch)):
             n = len(lp)
             new[i, :n] = lp

@@ -84,3 +84,29 @@ def test_recipe_runs_end_to_end_and_writes_a_run_directory(tmp_path):
     steps = [int(line.split('"step": ')[1].split(",")[0]) for line in (tmp_path / "metrics.jsonl").open()]
     assert steps == list(range(0, 7))
     assert sorted(p.name for p in (tmp_path / "checkpoints").glob("step-*")) == ["step-0000003", "step-0000006"]
+
+
+def test_placement_bfloat16_trains_and_bad_devices_fail_clearly():
+    import pytest
+
+    from sparring.config import ConfigError, ModelConfig, RunConfig, set_value, validate
+    from sparring.models.presets import ModelError, build_model, placement
+
+    # the precision a GPU run uses, exercised on the CPU: generate, train, every weight moves
+    cfg = ModelConfig(name="tiny", device="cpu", dtype="bfloat16", tiny=TinyConfig(hidden=64, layers=2))
+    model, tok = build_model(cfg, seed=0)
+    assert model.dtype == torch.bfloat16 and placement(ModelConfig())[1] in (torch.float32, torch.bfloat16)
+    policy = LMPolicy(model, tok, mode="generate", max_new_tokens=6)
+    learner, rng, game = Learner(policy, LearnerConfig(lr=1e-2)), random.Random(0), make_game("tic_tac_toe")
+    before = _snapshot(model)
+    episodes = play(game, [[policy] * 2] * 16, list(range(16)), rng, invalid="random")
+    samples, _, _ = to_samples(episodes, "self", RewardConfig(per_invalid=-0.1), "group", 0.9, {})
+    assert math.isfinite(learner.step(samples, rng)["train/loss"])
+    assert any(not torch.equal(p.detach(), before[n]) for n, p in model.named_parameters())
+    bad = RunConfig()
+    with pytest.raises(ConfigError, match="model.device"):
+        set_value(bad, "model.device=gpu0")
+        validate(bad)
+    if not torch.cuda.is_available():
+        with pytest.raises(ModelError, match="no CUDA device"):
+            build_model(ModelConfig(name="tiny", device="cuda"), seed=0)

@@ -16,10 +16,29 @@ class ModelError(ValueError):
     pass
 
 
+def placement(cfg) -> tuple[torch.device, torch.dtype]:
+    """Where the model runs and in what precision: ``model.device`` (auto: the first
+    CUDA GPU if there is one, else the CPU) and ``model.dtype`` (auto: bfloat16 on a
+    GPU that supports it, else float32)."""
+    device = cfg.device
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ModelError(f"model.device={cfg.device} but torch sees no CUDA device here (use cpu or auto)")
+    dtype = cfg.dtype
+    if dtype == "auto":
+        dtype = "bfloat16" if device.startswith("cuda") and torch.cuda.is_bf16_supported() else "float32"
+    return torch.device(device), getattr(torch, dtype)
+
+
 def build_model(cfg, seed: int, checkpoint: str | Path | None = None):
-    """(model, tokenizer) for a ``ModelConfig``; from ``checkpoint`` when resuming."""
+    """(model, tokenizer) for a ``ModelConfig``, placed by ``placement``; from
+    ``checkpoint`` when resuming.  LoRA adapters stay in float32 (peft's default)
+    on a base in lower precision."""
+    device, dtype = placement(cfg)
     if uses_lora(cfg):
         base, tok = _base(cfg, seed)
+        base.to(device=device, dtype=dtype)
         from peft import LoraConfig, PeftModel, get_peft_model
 
         if checkpoint is not None:
@@ -28,9 +47,8 @@ def build_model(cfg, seed: int, checkpoint: str | Path | None = None):
             lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, target_modules="all-linear", lora_dropout=0.0)
             model = get_peft_model(base, lora)
         return model.eval(), tok
-    if checkpoint is not None:
-        return load_pretrained(checkpoint)
-    return _base(cfg, seed)
+    model, tok = load_pretrained(checkpoint) if checkpoint is not None else _base(cfg, seed)
+    return model.to(device=device, dtype=dtype), tok
 
 
 def uses_lora(cfg) -> bool:
