@@ -14,8 +14,8 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 from sparring.learner import LearnerConfig
 from sparring.models.tiny import TinyConfig
-from sparring.rollout.bots import BOT_CHOICES, BOT_NAME
 from sparring.rewards.shaping import RewardConfig
+from sparring.rollout.bots import BOT_CHOICES, BOT_NAME
 
 
 class ConfigError(ValueError):

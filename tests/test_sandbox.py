@@ -16,6 +16,9 @@ def test_ordinary_program_and_function_calls():
             inputs=["([3, 1, 2], 2)", "('cab', 5)", "(None, 1)"])
     assert r.verdict == "ok" and r.stdout == "hello\n"
     assert r.outputs == ["[1, 2]", "['a', 'b', 'c']", "!TypeError"]
+    # the standard library stays importable (read-only), preloaded or not
+    r = run("import math, textwrap, json\nprint(math.gcd(12, 18), json.dumps(textwrap.wrap('a b', 1)))")
+    assert r.verdict == "ok" and r.stdout == '6 ["a", "b"]\n'
 
 
 def test_program_errors_are_verdicts_not_crashes():

@@ -7,8 +7,13 @@ import torch
 from sparring.advantages import varied
 from sparring.arena.tasks import Task, UnknownDomain, make_domain, parse_verdict
 from sparring.arena.tasks.arithmetic import BadExpression, evaluate
-from sparring.rewards.learnability import (azr_learnability, band_learnability, judge_rewards, proposer_rewards,
-                                           repetition_penalty)
+from sparring.rewards.learnability import (
+    azr_learnability,
+    band_learnability,
+    judge_rewards,
+    proposer_rewards,
+    repetition_penalty,
+)
 
 
 def test_arithmetic_is_exact_and_refuses_everything_but_arithmetic():

@@ -29,7 +29,11 @@ from sparring.config import RunConfig, TaskConfig
 from sparring.evaluation.maths import MAX_NEW_TOKENS, evaluate_suite, load_suite
 from sparring.evaluation.plots import CURRICULUM, learning_curve
 from sparring.models.lm import LMPolicy
-from sparring.rewards.learnability import judge_rewards, proposer_rewards, repetition_penalty
+from sparring.rewards.learnability import (
+    judge_rewards,
+    proposer_rewards,
+    repetition_penalty,
+)
 from sparring.runs import Run
 from sparring.types import Decision, Sample
 
@@ -101,66 +105,76 @@ def task_step(domain, roles: dict[str, LMPolicy], tc: TaskConfig, memory: list[T
     for kind in domain.kinds:
         # 1. propose, shown a few earlier tasks of this kind to differ from
         pool = [t for t in memory if t.kind == kind]
-        prompts = [domain.propose_prompt(kind, rng.sample(pool, min(tc.references, len(pool))), rng)
-                   for _ in range(tc.proposals)]
-        proposals = _generate(roles["propose"], prompts, rng)
+        proposals = _generate(roles["propose"], [
+            domain.propose_prompt(kind, rng.sample(pool, min(tc.references, len(pool))), rng)
+            for _ in range(tc.proposals)], rng)
         # a proposal cut at the generation limit counts if what it wrote before the cut is complete
         parsed = domain.parse_proposals(kind, [p.text.rsplit("\n", 1)[0] if p.truncated else p.text
                                                for p in proposals])
         tasks = [p for p in parsed if isinstance(p, Task)]
-        # 2. solve: several attempts per valid task, verified
+        # 2. solve: several attempts per valid task, verified as held-out evaluation reads answers
         attempts = [t for t in tasks for _ in range(tc.attempts)]
         answers = _generate(roles["solve"], [domain.solve_prompt(t) for t in attempts], rng)
-        verified = domain.verify(attempts, [a.text for a in answers])  # as held-out evaluation reads answers
-        # 3. judge (optional): rewarded for agreeing with the verifier
+        verified = domain.verify(attempts, [a.text for a in answers])
+        # 3. judge a share of the answers, rewarded for agreeing with the verifier
         judged = [i for i in range(len(answers)) if rng.random() < tc.judge]
         verdicts = _generate(roles["judge"], [judge_prompt(answers[i].prompt, answers[i].text) for i in judged], rng)
         says = [parse_verdict(v.text) for v in verdicts]
         truth = [verified[i] for i in judged]
-        for v, r in zip(verdicts, judge_rewards(says, truth, tc.invalid_reward)):
-            records.append(("judge", kind, "judge", v, r))
-        correct = list(map(float, verified))
-        if tc.solver_reward == "judge":  # no verifier: the judge's verdict is the solver's reward
-            correct = [float(bool(says[judged.index(i)])) if i in judged else None for i in range(len(answers))]
-        # 4. rewards: the solver's from the verifier, the proposer's from the solver's accuracy
-        accuracy: list[float | None] = []
-        n = 0
-        for p in parsed:
-            if isinstance(p, Task):
-                got = [c for c in correct[n : n + tc.attempts] if c is not None]
-                accuracy.append(sum(got) / len(got) if got else None)
-                for a, c in zip(answers[n : n + tc.attempts], correct[n : n + tc.attempts]):
-                    if c is not None:
-                        records.append(("solve", kind, (kind, n), a, c))
-                n += tc.attempts
-            else:
-                accuracy.append(None)
-        keys = [p.key if isinstance(p, Task) else None for p in parsed]
-        penalty = repetition_penalty(keys, [t.key for t in memory], tc.repeat_threshold)
+        records += [("judge", kind, "judge", v, r) for v, r in zip(verdicts, judge_rewards(says, truth, tc.invalid_reward))]
+        # 4. the solver's reward: the verifier's (or, standing in for one, the judge's) verdict
+        if tc.solver_reward == "judge":
+            said = dict(zip(judged, says))
+            correct = [float(bool(said[i])) if i in said else None for i in range(len(answers))]
+        else:
+            correct = list(map(float, verified))
+        for i, (a, c) in enumerate(zip(answers, correct)):
+            if c is not None:
+                records.append(("solve", kind, (kind, i // tc.attempts), a, c))
+        # 5. the proposer's: learnability under this solver, minus repetition; invalid: the lowest
+        accuracy = _accuracy(parsed, correct, tc.attempts)
+        penalty = repetition_penalty([p.key if isinstance(p, Task) else None for p in parsed],
+                                     [t.key for t in memory], tc.repeat_threshold)
         rewards = proposer_rewards([(a or 0.0) if isinstance(p, Task) else None for a, p in zip(accuracy, parsed)],
                                    penalty, tc.learnability, tc.repeat_penalty, tc.invalid_reward)
-        for d, r in zip(proposals, rewards):
-            records.append(("propose", kind, "propose", d, r))
+        records += [("propose", kind, "propose", d, r) for d, r in zip(proposals, rewards)]
+        memory.extend(tasks)
+        del memory[: max(0, len(memory) - tc.memory)]
         # the curriculum, visible: validity, solve rate, difficulty, diversity
         stats.update(_curriculum("" if len(domain.kinds) == 1 else f"{kind}/", parsed, accuracy, penalty,
                                  verified, says, truth))
         counts.update(proposals=len(parsed), valid=len(tasks), attempts=len(verified), solved=sum(verified))
-        memory.extend(tasks)
-        del memory[: max(0, len(memory) - tc.memory)]
-        for p, d, a, r in zip(parsed, proposals, accuracy, rewards):
-            shown.append({"kind": kind, "text": d.text, "valid": isinstance(p, Task),
-                          "why": p if isinstance(p, str) else "", "accuracy": a, "reward": r,
-                          **({"answer": p.answer, "difficulty": p.difficulty} if isinstance(p, Task) else {})})
-        for entry, answer in zip([x for x in shown[-len(parsed):] if x["valid"]], answers[:: tc.attempts]):
-            entry["a_solution"] = answer.text  # one of the solver's attempts, for reading
+        shown += _readable(kind, proposals, parsed, accuracy, rewards, answers[:: tc.attempts])
     stats["propose/valid"] = counts["valid"] / max(counts["proposals"], 1)  # over every kind
+    if counts["attempts"]:
+        stats["solve/accuracy"] = counts["solved"] / counts["attempts"]
     verdicts = getattr(domain, "verdicts", None)  # domains that execute code: what the sandbox saw
     if verdicts is not None:
         stats.update({f"sandbox/{v}": float(n) for v, n in verdicts.items()})
         verdicts.clear()
-    if counts["attempts"]:
-        stats["solve/accuracy"] = counts["solved"] / counts["attempts"]
     return records, stats, shown
+
+
+def _accuracy(parsed, correct: list[float | None], attempts: int) -> list[float | None]:
+    """The solver's success rate on each proposal (None: invalid, or no answer scored)."""
+    out, n = [], 0
+    for p in parsed:
+        got = [c for c in correct[n : n + attempts] if c is not None] if isinstance(p, Task) else []
+        out.append(sum(got) / len(got) if got else None)
+        n += attempts if isinstance(p, Task) else 0
+    return out
+
+
+def _readable(kind, proposals, parsed, accuracy, rewards, first_answers) -> list[dict]:
+    """Each proposal as ``proposals.jsonl`` records it, with one solver answer to each valid one."""
+    out, answers = [], iter(first_answers)
+    for p, d, a, r in zip(parsed, proposals, accuracy, rewards):
+        entry = {"kind": kind, "text": d.text, "valid": isinstance(p, Task), "why": p if isinstance(p, str) else "",
+                 "accuracy": a, "reward": r}
+        if isinstance(p, Task):
+            entry.update(answer=p.answer, difficulty=p.difficulty, a_solution=next(answers).text)
+        out.append(entry)
+    return out
 
 
 def _curriculum(prefix, parsed, accuracy, penalty, verified, says, truth) -> dict[str, float]:

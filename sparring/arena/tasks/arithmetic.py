@@ -13,7 +13,8 @@ import re
 from fractions import Fraction
 
 from sparring.arena.tasks.base import Task
-from sparring.evaluation.maths import PROMPT as SOLVE_PROMPT, extract_answer, is_correct
+from sparring.evaluation.maths import PROMPT as SOLVE_PROMPT
+from sparring.evaluation.maths import extract_answer, is_correct
 
 MAX_OPERATORS = 8
 MAX_NUMBER = 10**6  # largest operand

@@ -117,7 +117,7 @@ class Code:
             if len(program.splitlines()) > MAX_LINES:
                 drafts.append(f"program longer than {MAX_LINES} lines")
                 continue
-            inputs = [a for a in (_literal_args(x) for x in re.findall(r"input\s*\d*\s*:\s*(.+)", text, re.I)) if a]
+            inputs = [a for a in (_literal_args(x) for x in re.findall(r"input\s*\d*\s*:\s*(.+)", text, re.IGNORECASE)) if a]
             inputs += [a for a in (_literal_args(x) for x in _input_lines(text)) if a and a not in inputs]
             inputs = list(dict.fromkeys(inputs))
             if len(inputs) < MIN_INPUTS[kind]:
