@@ -45,6 +45,9 @@ def main() -> None:
     for name in PRELOADED:
         importlib.import_module(name)
     root = os.path.realpath(os.getcwd())
+    # later imports compile from source: cached bytecode would need marshal.loads, which
+    # the hook refuses (hand-made bytecode is how programs crash the interpreter)
+    sys.pycache_prefix = os.path.join(root, ".no-bytecode-cache")
     readable = tuple({os.path.realpath(sysconfig.get_paths()[k]) for k in ("stdlib", "platstdlib")})
     result = open(spec["result"], "w")
     cap = int(spec.get("max_repr", 10_000))
