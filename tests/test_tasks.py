@@ -41,6 +41,8 @@ def test_word_proposals_parse_or_say_why():
     assert [type(b) for b in bad] == [str] * 3 and "operation" in bad[0] and "decimal" in bad[1] and "format" in bad[2]
     # ... so it falls back, as small models often write, to a bare expression in the text
     assert bare.question == "Compute 10 - 4." and bare.answer == "6" and bare.difficulty["word_problem"] == 0.0
+    (lines,) = d.parse_proposals("arithmetic", ["Problem: 12 * 3 + 4\n\n2 * 3 + 4\n2 * 5"])  # one line at a time
+    assert lines.question == "Compute 12 * 3 + 4." and lines.answer == "40"
     assert d.verify([good] * 3, ["The answer is 53.", "Answer: 52", "5*12-7 = 53 eggs"]) == [True, False, True]
 
 

@@ -85,7 +85,7 @@ def candidates(text: str) -> list[str]:
     """Stretches of text that look like arithmetic (digits, operators, parentheses),
     trimmed of dangling operators and unbalanced outer parentheses."""
     out = []
-    for raw in re.findall(r"[\d(][\d\s+\-*/().×÷]*", text):
+    for raw in re.findall(r"[\d(][\d \t+\-*/().×÷]*", text):  # one line at a time
         c = raw.strip().rstrip("+-*/×÷( ").strip()
         while c.count("(") > c.count(")") and c.startswith("("):
             c = c[1:].strip()
