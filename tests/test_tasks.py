@@ -78,7 +78,13 @@ def test_code_proposals_must_run_and_be_deterministic():
         "Input: 1",
         "def f(x):\n    return x\nInput: not a literal"])
     assert "deterministic" in why[0] and "ZeroDivisionError" in why[1] and why[2].startswith("blocked")
-    assert "no function" in why[3] and "input" in why[4]
+    assert "no function" in why[3] and isinstance(why[4], Task)  # no readable input: probed
+    # a function given without inputs is probed with plain values; those it fails on are dropped
+    (probed,) = make_domain("code").parse_proposals("induction", ["def f(x):\n    return x * 2"])
+    assert len(probed.data["pairs"]) >= 4 and ("(2,)", "4") in probed.data["pairs"]
+    (strict,) = make_domain("code").parse_proposals("induction", ["def f(x):\n    return x + 1"])
+    assert all(not o.startswith("!") for _, o in strict.data["pairs"]) and ("('abc',)", "!TypeError") not in \
+        strict.data["pairs"]
     with pytest.raises(UnknownDomain):
         make_domain("code(kinds=poetry)")
     with pytest.raises(UnknownDomain):
