@@ -76,3 +76,17 @@ def transfer(cfg, ckpt, suites: dict[str, int | None]) -> dict:
                      "minutes": round((time.perf_counter() - start) / 60, 2), "examples": res["rows"][:5]}
         print(f"{name}: {res['correct']}/{res['total']} = {res['accuracy']:.3f}", flush=True)
     return out
+
+
+def staged_result(name: str):
+    """A benchmark's result dict, kept from earlier runs of its stages (``--only``), and
+    a ``save()`` that writes it with the machine description to ``RESULTS/{name}.json``."""
+    path = RESULTS / f"{name}.json"
+    result = json.loads(path.read_text()) if path.exists() else {}
+
+    def save() -> Path:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({**result, "machine": machine()}, indent=2))
+        return path
+
+    return result, save

@@ -19,7 +19,7 @@ import shutil
 import time
 from pathlib import Path
 
-from common import RESULTS, machine, rows, transfer
+from common import RESULTS, rows, staged_result, transfer
 
 from sparring import checkpoint
 from sparring.recipes import PRESETS
@@ -54,14 +54,9 @@ def main() -> None:
     args = ap.parse_args()
     stages = args.only.split(",")
     name = f"propose_solve_arithmetic_seed{args.seed}"
-    path = RESULTS / f"{name}.json"
-    result = json.loads(path.read_text()) if path.exists() else {}
+    result, save = staged_result(name)
     result["command"] = f"python benchmarks/propose_solve_arithmetic.py --seed {args.seed} --minutes {args.minutes}"
     suites = {"mawps_singleop": None, "mawps_addsub": None, "gsm8k": args.gsm8k}
-
-    def save():
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({**result, "machine": machine()}, indent=2))
 
     cfg = PRESETS["propose-solve-arithmetic"]("smollm2-135m")
     cfg.model.name, cfg.seed, cfg.minutes = "smollm2-135m", args.seed, args.minutes
@@ -87,7 +82,7 @@ def main() -> None:
         save()
     print(json.dumps({k: v for k, v in result.items() if k not in ("curves", "proposals")}, indent=2,
                      default=str)[:5000])
-    print(f"wrote {path}")
+    print(f"wrote {save()}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import shutil
 import time
 from pathlib import Path
 
-from common import RESULTS, machine, rows, transfer
+from common import RESULTS, rows, staged_result, transfer
 
 from sparring import checkpoint
 from sparring.arena import make_game
@@ -100,13 +100,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("runs/bench-smollm2-kuhn"))
     args = ap.parse_args()
     stages = args.only.split(",")
-    path = RESULTS / f"smollm2_kuhn_seed{args.seed}.json"
-    result = json.loads(path.read_text()) if path.exists() else {}
+    result, save = staged_result(f"smollm2_kuhn_seed{args.seed}")
     result["command"] = f"python benchmarks/smollm2_kuhn.py --seed {args.seed} --minutes {args.minutes}"
-
-    def save():
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({**result, "machine": machine()}, indent=2))
 
     cfg = PRESETS["kuhn-poker"]("smollm2-135m")
     cfg.model.name, cfg.seed, cfg.minutes = "smollm2-135m", args.seed, args.minutes
@@ -138,7 +133,7 @@ def main() -> None:
         save()
     plot(result, RESULTS / f"smollm2_kuhn_seed{args.seed}.png")
     print(json.dumps({k: v for k, v in result.items() if not k.startswith("curve")}, indent=2, default=str)[:6000])
-    print(f"wrote {path}")
+    print(f"wrote {save()}")
 
 
 if __name__ == "__main__":
