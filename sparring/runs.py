@@ -3,8 +3,19 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import time
 from pathlib import Path
+
+import torch
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from transformers.utils import logging as hf_logging
+
+from sparring import checkpoint
+from sparring.config import save as save_config
+from sparring.learner import Learner
+from sparring.models.presets import build_model
 
 
 def default_run_dir(recipe: str) -> Path:
@@ -44,17 +55,6 @@ class Run:
     """
 
     def __init__(self, cfg, run_dir: Path, resume: bool, make_policy, console=None):
-        import random
-
-        import torch
-        from rich.console import Console
-        from transformers.utils import logging as hf_logging
-
-        from sparring import checkpoint
-        from sparring.config import save as save_config
-        from sparring.learner import Learner
-        from sparring.models.presets import build_model
-
         self.cfg, self.dir = cfg, Path(run_dir)
         self.console = console or Console()
         hf_logging.disable_progress_bar()  # our own progress line is the one to watch
@@ -87,17 +87,13 @@ class Run:
         return self.step < self.cfg.steps and self.elapsed < self.budget
 
     def save(self, recipe_state: dict) -> None:
-        from sparring import checkpoint
-
         state = {"rng": self.rng.getstate(), "elapsed": self.elapsed, "learner_steps": self.learner.steps,
                  **recipe_state}
         checkpoint.save(self.dir, self.step, self.model, self.tokenizer, self.learner.optimizer, state,
                         self.cfg.keep_checkpoints, extra={"reference": self.learner.reference_state()})
 
     def progress(self, description: str):
-        """A live progress line (a context manager); ``update(progress, task, info)`` moves it."""
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
+        """A live progress line (a context manager); ``progress.update(run.task, ...)`` moves it."""
         progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                             TimeElapsedColumn(), TextColumn("{task.fields[info]}"), console=self.console,
                             transient=False, disable=not self.console.is_terminal)
