@@ -36,3 +36,16 @@ def test_mirror_self_play_trains_both_seats():
     assert [(s.player, s.advantage) for s in samples] == [(0, 1.0), (1, -1.0)]
     assert set(baselines) == {("g", 0, ("self",)), ("g", 1, ("self",))}
     assert stats["rollout/return_seat0"] == 1.0 and stats["rollout/return_seat1"] == -1.0
+
+
+def test_state_baseline_compares_decisions_only_against_the_same_opponents():
+    episodes = [
+        _episode(["self", "random"], [1.0, -1.0]),
+        _episode(["self", "random"], [0.0, 0.0]),
+        _episode(["self", "optimal"], [-1.0, 1.0]),
+    ]
+    samples, _, _ = to_samples(episodes, "self", RewardConfig(), "rae", 0.5, {}, state_baseline=True)
+    # "prompt 0" recurs three times, but only the two games against random share a
+    # baseline (leave-one-out: 1 - 0 and 0 - 1); the game against optimal is alone in
+    # its state and keeps its RAE advantage (first sight of its key: the reward, -1)
+    assert [s.advantage for s in samples] == [1.0, -1.0, -1.0]

@@ -19,8 +19,9 @@ def to_samples(
     so that games against a strong and a weak pool opponent are not compared
     with one another (mirror self-play has one key per seat); ``group``:
     normalised within the batch per seat; ``baseline``: batch mean.  With
-    ``state_baseline``, a decision taken in a state that recurs in the batch is
-    instead compared with the other decisions taken there (lower variance).
+    ``state_baseline``, a decision taken in a state that recurs in the batch
+    (same position, same opponents) is instead compared with the other decisions
+    taken there (lower variance).
     Returns (samples, new baselines, rollout statistics).
     """
     rewards, keys, owners = [], [], []
@@ -38,8 +39,8 @@ def to_samples(
         a = adv_fns.group_normalized(r, keys)
     else:
         a = adv_fns.plain_baseline(r)
-    samples, seat_reward = [], []
-    for (ep, p), advantage, reward_ in zip(owners, a.tolist(), rewards):
+    samples, seat_reward, states = [], [], []
+    for (ep, p), key, advantage, reward_ in zip(owners, keys, a.tolist(), rewards):
         for t in ep.turns:
             if t.player != p or t.policy_id != learner_id:
                 continue
@@ -47,8 +48,9 @@ def to_samples(
             if usable:
                 samples.append(Sample(t.prompt, t.legal, t.decision, advantage, ep.game, p))
                 seat_reward.append(reward_)
+                states.append((t.prompt, key))  # a position's value depends on who the opponents are
     if state_baseline and samples:
-        per_state = adv_fns.state_baseline(torch.tensor(seat_reward), [s.prompt for s in samples],
+        per_state = adv_fns.state_baseline(torch.tensor(seat_reward), states,
                                            torch.tensor([s.advantage for s in samples]))
         for s, value in zip(samples, per_state.tolist()):
             s.advantage = value
