@@ -8,6 +8,9 @@ with no human-written training data; transfer measured on held-out maths.
 2. ``sparring train propose-solve-arithmetic --model smollm2-135m`` for ``--minutes``;
 3. after: the last checkpoint, same prompt and decoding.
 
+Suites already in the result file are kept (a killed run resumes with ``--only``);
+delete the file to measure again.
+
 Writes benchmarks/results/propose_solve_arithmetic_seed{S}.json, the run's curriculum
 plot, and a sample of its proposals from early, middle and late training.
 """
@@ -60,11 +63,20 @@ def main() -> None:
 
     cfg = PRESETS["propose-solve-arithmetic"]("smollm2-135m")
     cfg.model.name, cfg.seed, cfg.minutes = "smollm2-135m", args.seed, args.minutes
+
+    def measure(stage: str, ckpt) -> None:
+        # one suite at a time, saved as it finishes, so that a killed run keeps what it measured
+        done = result.setdefault(stage, {})
+        for suite, limit in suites.items():
+            if suite not in done:
+                done.update(transfer(cfg, ckpt, {suite: limit}))
+                save()
+
     if "before" in stages:
-        result["before"] = transfer(cfg, None, suites)
-        save()
+        measure("before", None)
     if "train" in stages:
         shutil.rmtree(args.out, ignore_errors=True)
+        result.pop("after", None)
         start = time.perf_counter()
         final = train(cfg, args.out)
         result["train"] = {"minutes": round((time.perf_counter() - start) / 60, 2), "final_step": final["step"]}
@@ -74,8 +86,7 @@ def main() -> None:
         shutil.copy(args.out / "curriculum.png", RESULTS / f"{name}_curriculum.png")
         save()
     if "after" in stages:
-        result["after"] = transfer(cfg, checkpoint.latest(args.out), suites)
-        save()
+        measure("after", checkpoint.latest(args.out))
     if "before" in result and "after" in result:
         result["change_points"] = {k: round(100 * (result["after"][k]["accuracy"] - result["before"][k]["accuracy"]), 2)
                                    for k in suites}
