@@ -32,8 +32,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--games", type=int, default=500, help="final evaluation games per seat per opponent")
     ap.add_argument("--out", type=Path, default=Path("runs/bench-tic-tac-toe"))
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override the preset (an experiment: written to tic_tac_toe_seedS_exp.json)")
     args = ap.parse_args()
-    cfg, final, wall, r = run_preset("tic-tac-toe", args.seed, args.out)
+    cfg, final, wall, r = run_preset("tic-tac-toe", args.seed, args.out, args.set)
     # a separate, larger final evaluation of the last checkpoint, with fresh seeds
     model, tok = build_model(cfg.model, cfg.seed, checkpoint=checkpoint.latest(args.out))
     game, policy = make_game(cfg.game), make_policy(cfg, model, tok)
@@ -46,7 +48,8 @@ def main() -> None:
     seats = {name: [{k: s[k] for k in ("seat", "games", "wins", "draws", "losses")} for s in m["per_seat"]]
              for name, m in report["matches"].items()}
     result = {
-        "command": f"python benchmarks/tic_tac_toe.py --seed {args.seed} --games {args.games}",
+        "command": f"python benchmarks/tic_tac_toe.py --seed {args.seed} --games {args.games}"
+                   + "".join(f" --set {a}" for a in args.set),
         "target": "0 losses vs optimal in both seats; >= 95% wins vs random; <= 10 minutes",
         "train_minutes": round(wall, 2),
         "final_step": final["step"],
@@ -62,7 +65,7 @@ def main() -> None:
         "curve_vs_optimal_loss": curve(r, "eval/vs_optimal/loss"),
         "curve_vs_random_win": curve(r, "eval/vs_random/win"),
     }
-    write(f"tic_tac_toe_seed{args.seed}", result, args.out)
+    write(f"tic_tac_toe_seed{args.seed}" + ("_exp" if args.set else ""), result, args.out)
 
 
 if __name__ == "__main__":
