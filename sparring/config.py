@@ -48,7 +48,6 @@ class RolloutConfig:
     snapshot_every: int = 0  # add the current policy to the pool every N steps (0: never)
     pool_latest: int = 4  # latest: past selves sampled among the latest K (also: how many stay loaded)
     pool_sampling: str = "latest"  # latest | uniform (every past self) | rated (even matches on the ladder)
-    opening: int = 0  # training games start after 0..N uniformly random moves (exploring starts; 0: off)
 
 
 @dataclass
@@ -127,8 +126,7 @@ POSITIVE = ["tasks.proposals", "tasks.attempts", "tasks.propose_tokens", "tasks.
 
 NON_NEGATIVE = ["tasks.references", "tasks.memory", "tasks.repeat_penalty", "tasks.judge", "eval.suite_limit",
                 "threads", "eval.samples", "learner.micro_batch", "eval.every", "rollout.snapshot_every", "learner.ref_every", "learner.decay_steps",
-                "learner.kl_coef", "learner.entropy_coef", "learner.lr_final", "learner.clip", "learner.weight_decay",
-                "rollout.opening"]
+                "learner.kl_coef", "learner.entropy_coef", "learner.lr_final", "learner.clip", "learner.weight_decay"]
 
 
 def _coerce(text: str, typ: Any, key: str) -> Any:

@@ -77,7 +77,7 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
                              ladder, rated_as())
             seeds = [run.rng.randrange(2**31) for _ in seats]
             episodes = play(game, seats, seeds, run.rng, max_turns=cfg.rollout.max_turns,
-                            invalid=cfg.rollout.invalid, strict={policy.id}, opening=cfg.rollout.opening)
+                            invalid=cfg.rollout.invalid, strict={policy.id})
             ladder.record(episodes, {policy.id: rated_as()})
             # rewards -> advantages -> learner
             samples, baselines, stats = to_samples(episodes, policy.id, cfg.reward, cfg.advantage.estimator,

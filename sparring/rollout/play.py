@@ -22,7 +22,6 @@ def play(
     max_turns: int = 200,
     invalid: str = "forfeit",
     strict: set[str] = frozenset(),
-    opening: int = 0,
 ) -> list[Episode]:
     """Play one game per seating (``seatings[i][p]`` sits in seat ``p`` of game ``i``).
 
@@ -33,16 +32,10 @@ def play(
     ``max_turns`` decisions stops, marked truncated, with zero returns.  A policy
     that raises forfeits its games (a bad endpoint must not end a run), except the
     policies named in ``strict`` (the learner: its bugs must surface).
-
-    ``opening > 0``: each game starts from a random position, after 0..``opening``
-    uniformly random legal moves that belong to no one (exploring starts: the
-    players meet positions their own play would rarely reach).
     """
     if invalid not in INVALID_MODES:
         raise ValueError(f"invalid-move handling must be one of {INVALID_MODES}, got {invalid!r}")
     states = [game.new_state(seed) for seed in seeds]
-    for s in states:
-        random_moves(s, rng.randint(0, opening), rng)
     episodes = [
         Episode(game=game.name, seats=[p.id for p in seating], turns=[], returns=[0.0] * game.num_players)
         for seating in seatings
@@ -72,15 +65,6 @@ def play(
                 still.append(i)
         live = still
     return episodes
-
-
-def random_moves(state, n: int, rng: random.Random) -> None:
-    """Play ``n`` uniformly random legal moves (fewer if the game ends or its moves are free text)."""
-    for _ in range(n):
-        legal = None if state.is_terminal() else state.legal_actions()
-        if not legal:
-            return
-        state.apply(rng.choice(legal))
 
 
 def _decide(policy: Policy, states, rng, strict: bool) -> list[Decision]:
