@@ -2,6 +2,7 @@
 with no human-written training data; transfer measured on held-out maths.
 
     python benchmarks/propose_solve_arithmetic.py [--minutes 45] [--gsm8k 200] [--only before,train,after]
+        [--suites mawps_singleop,...] [--set KEY=VALUE ... --tag NAME]
 
 1. before: greedy accuracy of the untrained model on all of MAWPS single-op and
    add-sub and a fixed GSM8K subset (``../shared/data``; evaluation only);
@@ -25,6 +26,7 @@ from pathlib import Path
 from common import RESULTS, rows, staged_result, transfer
 
 from sparring import checkpoint
+from sparring.config import set_value, validate
 from sparring.recipes import PRESETS
 from sparring.recipes.propose_solve import train
 
@@ -53,16 +55,26 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=45)
     ap.add_argument("--gsm8k", type=int, default=200, help="fixed GSM8K subset size")
     ap.add_argument("--only", default=",".join(STAGES), help=f"comma-separated stages: {','.join(STAGES)}")
+    ap.add_argument("--suites", default="mawps_singleop,mawps_addsub,gsm8k", help="held-out suites to measure")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override the preset")
     ap.add_argument("--out", type=Path, default=Path("runs/bench-propose-solve-arithmetic"))
+    ap.add_argument("--tag", default="", help="a variant's name: results in ..._seedS_TAG.json, run in ...-TAG")
     args = ap.parse_args()
     stages = args.only.split(",")
-    name = f"propose_solve_arithmetic_seed{args.seed}"
+    suffix = f"_{args.tag}" if args.tag else ""
+    name = f"propose_solve_arithmetic_seed{args.seed}{suffix}"
+    out = args.out.with_name(args.out.name + suffix.replace("_", "-"))
     result, save = staged_result(name)
-    result["command"] = f"python benchmarks/propose_solve_arithmetic.py --seed {args.seed} --minutes {args.minutes}"
-    suites = {"mawps_singleop": None, "mawps_addsub": None, "gsm8k": args.gsm8k}
+    result["command"] = (f"python benchmarks/propose_solve_arithmetic.py --seed {args.seed} --minutes {args.minutes}"
+                         + "".join(f" --set {a}" for a in args.set) + (f" --tag {args.tag}" if args.tag else ""))
+    suites = {k: v for k, v in {"mawps_singleop": None, "mawps_addsub": None, "gsm8k": args.gsm8k}.items()
+              if k in args.suites.split(",")}
 
     cfg = PRESETS["propose-solve-arithmetic"]("smollm2-135m")
     cfg.model.name, cfg.seed, cfg.minutes = "smollm2-135m", args.seed, args.minutes
+    for assignment in args.set:
+        set_value(cfg, assignment)
+    validate(cfg)
 
     def measure(stage: str, ckpt) -> None:
         # one suite at a time, saved as it finishes, so that a killed run keeps what it measured
@@ -75,21 +87,21 @@ def main() -> None:
     if "before" in stages:
         measure("before", None)
     if "train" in stages:
-        shutil.rmtree(args.out, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
         result.pop("after", None)
         start = time.perf_counter()
-        final = train(cfg, args.out)
+        final = train(cfg, out)
         result["train"] = {"minutes": round((time.perf_counter() - start) / 60, 2), "final_step": final["step"]}
-        r = rows(args.out)
+        r = rows(out)
         result["curves"] = {k: [[x["step"], round(x[k], 4)] for x in r if k in x] for k in CURVE_KEYS}
-        result["proposals"] = proposal_samples(args.out)
-        shutil.copy(args.out / "curriculum.png", RESULTS / f"{name}_curriculum.png")
+        result["proposals"] = proposal_samples(out)
+        shutil.copy(out / "curriculum.png", RESULTS / f"{name}_curriculum.png")
         save()
     if "after" in stages:
-        measure("after", checkpoint.latest(args.out))
+        measure("after", checkpoint.latest(out))
     if "before" in result and "after" in result:
         result["change_points"] = {k: round(100 * (result["after"][k]["accuracy"] - result["before"][k]["accuracy"]), 2)
-                                   for k in suites}
+                                   for k in suites if k in result["after"] and k in result["before"]}
         save()
     print(json.dumps({k: v for k, v in result.items() if k not in ("curves", "proposals")}, indent=2,
                      default=str)[:5000])
