@@ -82,9 +82,24 @@ class Run:
             (self.dir / "metrics.jsonl").unlink(missing_ok=True)
         self.log = MetricsLog(self.dir / "metrics.jsonl", resume_step=self.step)
         self.budget = cfg.minutes * 60 if cfg.minutes else float("inf")
+        self.finished, self.eval_seconds = False, 0.0
 
     def running(self) -> bool:
-        return self.step < self.cfg.steps and self.elapsed < self.budget
+        return not self.finished and self.step < self.cfg.steps and self.elapsed < self.budget
+
+    def evaluate(self, fn) -> dict:
+        """``fn()``, timed: the last evaluation's duration is what the final one is expected to take."""
+        start = time.perf_counter()
+        out = fn()
+        self.eval_seconds = time.perf_counter() - start
+        return out
+
+    def last_step(self, step_seconds: float) -> bool:
+        """Whether the step just taken (``step_seconds`` so far) is the run's last; the
+        recipe then evaluates and checkpoints, and ``running()`` turns false."""
+        self.finished = self.step >= self.cfg.steps or not fits(self.elapsed, step_seconds, self.eval_seconds,
+                                                                 self.budget)
+        return self.finished
 
     def save(self, recipe_state: dict) -> None:
         state = {"rng": self.rng.getstate(), "elapsed": self.elapsed, "learner_steps": self.learner.steps,
@@ -99,6 +114,13 @@ class Run:
                             transient=False, disable=not self.console.is_terminal)
         self.task = progress.add_task(description, total=self.cfg.steps, completed=self.step, info="")
         return progress
+
+
+def fits(elapsed: float, step_seconds: float, eval_seconds: float, budget: float) -> bool:
+    """Whether, after a step that took ``step_seconds`` (not yet in ``elapsed``),
+    another step as long and a final evaluation as long as the last one still end
+    within ``budget``: a run stops a step early rather than a step late."""
+    return elapsed + 2 * step_seconds + eval_seconds <= budget
 
 
 def to_tuple(x):

@@ -86,6 +86,24 @@ def test_recipe_runs_end_to_end_and_writes_a_run_directory(tmp_path):
     assert sorted(p.name for p in (tmp_path / "checkpoints").glob("step-*")) == ["step-0000003", "step-0000006"]
 
 
+def test_a_wall_clock_budget_ends_a_step_early_with_a_final_evaluation_and_checkpoint(tmp_path):
+    from sparring.runs import fits
+
+    # another step as long as the last, plus a final evaluation as long as the last one
+    assert fits(elapsed=0, step_seconds=10, eval_seconds=5, budget=25)
+    assert not fits(elapsed=0, step_seconds=10, eval_seconds=5.5, budget=25)
+    assert not fits(elapsed=6, step_seconds=10, eval_seconds=0, budget=25)
+    assert fits(elapsed=1e6, step_seconds=1e3, eval_seconds=1e3, budget=float("inf"))
+
+    cfg = PRESETS["kuhn-poker"]()
+    cfg.steps, cfg.minutes, cfg.rollout.games, cfg.eval.every, cfg.checkpoint_every = 10**6, 0.02, 64, 0, 10**6
+    cfg.model.tiny = TinyConfig(hidden=64, layers=2)
+    final = train(cfg, tmp_path)
+    # the budget, not the step count, ended it; its last step was evaluated and saved
+    assert 0 < final["step"] < 10**6 and "eval/exploitability" in final
+    assert (tmp_path / "checkpoints" / f"step-{final['step']:07d}").exists()
+
+
 def test_placement_bfloat16_trains_and_bad_devices_fail_clearly():
     import pytest
 

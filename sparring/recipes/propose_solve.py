@@ -58,7 +58,7 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
         return {f"eval/{name}/accuracy": evaluate_suite(greedy, qs)["accuracy"] for name, qs in suites.items()}
 
     if run.step == 0 and suites:
-        run.log.write({"step": 0, "minutes": 0.0, **run_eval()})
+        run.log.write({"step": 0, "minutes": 0.0, **run.evaluate(run_eval)})
     with run.progress(f"{cfg.recipe}:{cfg.tasks.domain}") as progress:
         while run.running():
             t0 = time.perf_counter()
@@ -68,9 +68,9 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
             run.step += 1
             with open(proposals_log, "a") as f:
                 f.writelines(json.dumps({"step": run.step, **p}) + "\n" for p in shown)
-            last = run.step >= cfg.steps or run.elapsed + time.perf_counter() - t0 >= run.budget
+            last = run.last_step(time.perf_counter() - t0)
             if suites and (last or (cfg.eval.every and run.step % cfg.eval.every == 0)):
-                stats.update(run_eval())
+                stats.update(run.evaluate(run_eval))
             run.elapsed += time.perf_counter() - t0
             last = last or run.elapsed >= run.budget
             run.log.write({"step": run.step, "minutes": run.elapsed / 60, **stats})

@@ -67,7 +67,7 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
         return f"self@{run.step - run.step % every}"
 
     if run.step == 0:
-        run.log.write({"step": 0, "minutes": 0.0, **run_eval()})
+        run.log.write({"step": 0, "minutes": 0.0, **run.evaluate(run_eval)})
     summary = ""
     with run.progress(f"{cfg.recipe}:{cfg.game}") as progress:
         while run.running():
@@ -86,9 +86,9 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
             run.step += 1
             if cfg.rollout.snapshot_every and run.step % cfg.rollout.snapshot_every == 0:
                 pool.add_snapshot(run.step, model, tokenizer, run.dir)
-            last = run.step >= cfg.steps or run.elapsed + time.perf_counter() - t0 >= run.budget
+            last = run.last_step(time.perf_counter() - t0)
             if last or (cfg.eval.every and run.step % cfg.eval.every == 0):
-                stats.update(run_eval())
+                stats.update(run.evaluate(run_eval))
                 summary = _summary(stats)
             # the clock counts everything a run does (rollout, learning, evaluation), as a user waits for it
             run.elapsed += time.perf_counter() - t0
