@@ -28,6 +28,14 @@ def test_program_errors_are_verdicts_not_crashes():
     assert run("x = 1", function="f", inputs=["(1,)"]).verdict == "error"
 
 
+def test_warnings_are_not_mistaken_for_escapes():
+    # a compiler warning ("'str' object is not callable") and a runtime warning: harmless,
+    # but showing a warning looks up frames, which the hook refuses; they are ignored
+    code = "import warnings\ndef f(x):\n    warnings.warn('careful')\n    if x == 1:\n        return 'f'()\n    return x + 1\n"
+    r = run(code, "f", ["(1,)", "(2,)"])
+    assert r.verdict == "ok" and r.outputs == ["!TypeError", "3"], r
+
+
 def test_infinite_loop_hits_the_cpu_limit():
     r = run("while True:\n    pass", limits=FAST)
     assert r.verdict == "cpu_limit" and r.seconds < FAST.wall_seconds + 2
