@@ -15,19 +15,25 @@ RESULTS = Path(__file__).parent / "results"
 def run_preset(name: str, seed: int, out: Path, sets: list[str] = ()):
     """Train preset ``name`` (with ``key=value`` overrides) from scratch into ``out``:
     (config, final row, wall minutes, all rows)."""
-    from sparring.config import set_value, validate
     from sparring.recipes import PRESETS
     from sparring.recipes.selfplay import train
 
     shutil.rmtree(out, ignore_errors=True)
     cfg = PRESETS[name]()
     cfg.seed = seed
-    for assignment in sets:
-        set_value(cfg, assignment)
-    validate(cfg)
+    override(cfg, sets)
     start = time.perf_counter()
     final = train(cfg, out)
     return cfg, final, (time.perf_counter() - start) / 60, rows(out)
+
+
+def override(cfg, sets: list[str]):
+    """``--set key=value`` overrides on a preset's config, validated as the CLI does."""
+    from sparring.config import set_value, validate
+
+    for assignment in sets:
+        set_value(cfg, assignment)
+    return validate(cfg)
 
 
 def machine() -> dict:

@@ -23,10 +23,9 @@ import shutil
 import time
 from pathlib import Path
 
-from common import RESULTS, rows, staged_result, transfer
+from common import RESULTS, override, rows, staged_result, transfer
 
 from sparring import checkpoint
-from sparring.config import set_value, validate
 from sparring.recipes import PRESETS
 from sparring.recipes.propose_solve import train
 
@@ -72,9 +71,7 @@ def main() -> None:
 
     cfg = PRESETS["propose-solve-arithmetic"]("smollm2-135m")
     cfg.model.name, cfg.seed, cfg.minutes = "smollm2-135m", args.seed, args.minutes
-    for assignment in args.set:
-        set_value(cfg, assignment)
-    validate(cfg)
+    override(cfg, args.set)
 
     def measure(stage: str, ckpt) -> None:
         # one suite at a time, saved as it finishes, so that a killed run keeps what it measured
