@@ -150,7 +150,7 @@ class Code:
         if any(o.startswith("!") for _, o in pairs) or len(pairs) < MIN_INPUTS[kind]:
             failed = next((o for o in first.outputs if o.startswith("!")), "!no output")
             return f"f raised {failed[1:]} on an input"
-        if kind == "induction" and len(set(first.outputs)) < 2:
+        if kind == "induction" and len({o for _, o in pairs}) < 2:
             return "every input gives the same output"
         nodes = sum(1 for _ in ast.walk(ast.parse(program)))
         shown = pairs[: (len(pairs) + 1) // 2]
