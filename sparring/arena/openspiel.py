@@ -125,6 +125,7 @@ class OpenSpielState:
         self.game = game
         self.spiel_state = spiel_state
         self._rng = rng
+        self._map: dict[str, int] | None = None  # legal move names -> ids, until the next move
         self._resolve_chance()
 
     def _resolve_chance(self) -> None:
@@ -143,11 +144,10 @@ class OpenSpielState:
         return self.game.observe(self.spiel_state, player)
 
     def action_map(self) -> dict[str, int]:
-        s = self.spiel_state
-        if s.is_terminal():
-            return {}
-        names = _unique_names(s, self.game.name_action)
-        return dict(zip(names, s.legal_actions()))
+        if self._map is None:
+            s = self.spiel_state
+            self._map = {} if s.is_terminal() else dict(zip(_unique_names(s, self.game.name_action), s.legal_actions()))
+        return self._map
 
     def legal_actions(self) -> list[str]:
         return list(self.action_map())
@@ -161,6 +161,7 @@ class OpenSpielState:
     def apply_id(self, action_id: int) -> None:
         """Play an OpenSpiel action id (used by bots that think in ids)."""
         self.spiel_state.apply_action(action_id)
+        self._map = None
         self._resolve_chance()
 
     def returns(self) -> list[float]:

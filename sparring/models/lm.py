@@ -26,13 +26,15 @@ from sparring.types import Decision
 def _pad(seqs: list[list[int]], pad: int, left: bool, device) -> tuple[torch.Tensor, torch.Tensor]:
     """Token lists -> (ids [B, T], attention mask [B, T]), padded on the left or the right."""
     width = max(len(x) for x in seqs)
-    ids = torch.full((len(seqs), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(seqs), width), dtype=torch.long)
-    for i, x in enumerate(seqs):
-        span = slice(width - len(x), width) if left else slice(0, len(x))
-        ids[i, span] = torch.tensor(x, dtype=torch.long)
-        mask[i, span] = 1
-    return ids.to(device), mask.to(device)
+    fill = [width - len(x) for x in seqs]
+    if left:
+        ids = [[pad] * n + x for n, x in zip(fill, seqs)]
+        mask = [[0] * n + [1] * len(x) for n, x in zip(fill, seqs)]
+    else:
+        ids = [x + [pad] * n for n, x in zip(fill, seqs)]
+        mask = [[1] * len(x) + [0] * n for n, x in zip(fill, seqs)]
+    return (torch.tensor(ids, dtype=torch.long, device=device),
+            torch.tensor(mask, dtype=torch.long, device=device))
 
 
 def _common_prefix(seqs: list[list[int]], minimum: int = 8) -> list[int]:
@@ -72,6 +74,7 @@ class LMPolicy:
             raise ValueError(f"unknown prompt style {prompt!r} (choose {' or '.join(STYLES)})")
         self.prompt_style = prompt
         self.prefix_cache = prefix_cache  # generate: a prompt prefix shared by the batch is computed once
+        self._actions: dict[tuple[str, ...], tuple[list[int], list[list[int]]]] = {}  # legal moves -> tokens
 
     # ---- prompts -------------------------------------------------------------------
     def prompt(self, state: State) -> str:
@@ -86,7 +89,7 @@ class LMPolicy:
                 for p in prompts
             ]
         bos = [tok.bos_token_id] if tok.bos_token_id is not None else []
-        return [bos + tok(p, add_special_tokens=False)["input_ids"] for p in prompts]
+        return [bos + ids for ids in tok(prompts, add_special_tokens=False)["input_ids"]] if prompts else []
 
     def _encode_actions(self, legal: tuple[str, ...]) -> tuple[list[int], list[list[int]]]:
         """(shared prefix, distinguishing tokens) of a state's legal moves.
@@ -100,14 +103,19 @@ class LMPolicy:
         """
         if not legal:
             raise ValueError("a state with no legal moves cannot be scored")
-        toks = [self.tokenizer(" " + a, add_special_tokens=False)["input_ids"] for a in legal]
+        if legal in self._actions:  # the same move lists recur in every batch: tokenised once
+            return self._actions[legal]
+        if len(self._actions) > 100_000:
+            self._actions.clear()
+        toks = self.tokenizer([" " + a for a in legal], add_special_tokens=False)["input_ids"]
         if any(len(a) <= len(b) and b[: len(a)] == a for i, a in enumerate(toks) for j, b in enumerate(toks) if i != j):
             toks = [t + [self.tokenizer.eos_token_id] for t in toks]
         shared = 0
         limit = min(len(t) for t in toks) - 1
         while shared < limit and all(t[shared] == toks[0][shared] for t in toks):
             shared += 1
-        return toks[0][:shared], [t[shared:] for t in toks]
+        self._actions[legal] = toks[0][:shared], [t[shared:] for t in toks]
+        return self._actions[legal]
 
     # ---- direct mode: exact log-probabilities over legal actions ------------------
     def action_logprobs(self, prompts: list[str], legals: list[tuple[str, ...]]) -> list[torch.Tensor]:
