@@ -6,7 +6,7 @@ from open_spiel.python import policy as os_policy
 from open_spiel.python.algorithms import exploitability as os_exploitability
 
 from sparring.arena.openspiel import OpenSpielGame
-from sparring.evaluation.exact import expected_returns, exploitability
+from sparring.evaluation.exact import expected_returns, exploitability, wins
 from sparring.evaluation.matches import Greedy
 from sparring.rollout.bots import OptimalBot
 from sparring.rollout.policy import RandomPolicy
@@ -109,6 +109,14 @@ def test_expected_returns_tic_tac_toe():
     assert o[1] == pytest.approx(2645 / 3402, abs=1e-12)
     assert x[0] + x[1] == pytest.approx(0.0) and o[0] + o[1] == pytest.approx(0.0)
     assert expected_returns(g, [opt, opt]) == pytest.approx([0.0, 0.0])
+
+
+def test_win_probabilities_of_uniform_random_tic_tac_toe():
+    # the known outcome of two uniform random players: x wins 737/1260, o 363/1260, draws 160/1260
+    g, rnd = OpenSpielGame("tic_tac_toe"), RandomPolicy()
+    assert expected_returns(g, [rnd, rnd], payoff=wins) == pytest.approx([737 / 1260, 363 / 1260], abs=1e-12)
+    returns = expected_returns(g, [rnd, rnd])
+    assert returns[0] == pytest.approx((737 - 363) / 1260, abs=1e-12)
 
 
 def test_greedy_distribution_is_the_argmax_with_ties_split():

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 import pyspiel
 
@@ -228,10 +228,16 @@ def exploitability(game: OpenSpielGame, policy: ExactPolicy, batch_size: int = 2
     return pyspiel.exploitability(sg, table)
 
 
+def wins(returns: list[float]) -> list[float]:
+    """A payoff for ``expected_returns``: 1 for each seat that won (a positive return), else 0."""
+    return [float(r > 0) for r in returns]
+
+
 def expected_returns(game: OpenSpielGame, policies: Sequence[ExactPolicy], batch_size: int = 256,
                      share_by_observation: bool = True, max_nodes: int = 2_000_000,
-                     tol: float = 1e-4) -> list[float]:
-    """Exact expected returns when ``policies[p]`` plays seat ``p``."""
+                     tol: float = 1e-4, payoff: Callable[[list[float]], list[float]] | None = None) -> list[float]:
+    """Exact expected returns when ``policies[p]`` plays seat ``p``; with ``payoff``,
+    the expectation of ``payoff(returns)`` instead (e.g. ``wins``: the probability of winning)."""
     game = _require(game)
     sg = game.spiel_game
     if len(policies) != sg.num_players():
@@ -248,7 +254,7 @@ def expected_returns(game: OpenSpielGame, policies: Sequence[ExactPolicy], batch
     for i in tree.order:
         n = tree.nodes[i]
         if n.returns is not None:
-            value[i] = n.returns
+            value[i] = payoff(n.returns) if payoff else n.returns
             continue
         weights = (((p, c) for _, p, c in n.edges) if n.player < 0 else
                    ((probs[(n.player, n.query)][a], c) for a, _, c in n.edges))
