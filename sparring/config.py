@@ -52,9 +52,10 @@ class RolloutConfig:
 
 @dataclass
 class AdvantageConfig:
-    estimator: str = "rae"  # rae | group | baseline
+    estimator: str = "rae"  # rae | group | baseline | gae (a learned value per position; needs learner.value_coef)
     decay: float = 0.95  # RAE baseline moving-average decay
     per_state: bool = False  # baseline per recurring state in the batch (leave-one-out mean), else the estimator
+    lam: float = 0.95  # gae: lambda (1: whole-game return minus the value; 0: one-step temporal difference)
 
 
 @dataclass
@@ -115,7 +116,7 @@ CHOICES = {
     "rollout.pool_sampling": ("latest", "uniform", "rated"),
     "model.finetune": ("auto", "lora", "full"),
     "rollout.invalid": ("forfeit", "random"),
-    "advantage.estimator": ("rae", "group", "baseline"),
+    "advantage.estimator": ("rae", "group", "baseline", "gae"),
     "model.dtype": ("auto", "float32", "bfloat16", "float16"),
     "tasks.learnability": ("azr", "band"),
     "tasks.solver_reward": ("verifier", "judge"),
@@ -126,7 +127,7 @@ POSITIVE = ["tasks.proposals", "tasks.attempts", "tasks.propose_tokens", "tasks.
 
 NON_NEGATIVE = ["tasks.references", "tasks.memory", "tasks.repeat_penalty", "tasks.judge", "eval.suite_limit",
                 "threads", "eval.samples", "learner.micro_batch", "eval.every", "rollout.snapshot_every", "learner.ref_every", "learner.decay_steps",
-                "learner.kl_coef", "learner.entropy_coef", "learner.lr_final", "learner.clip", "learner.weight_decay"]
+                "learner.kl_coef", "learner.entropy_coef", "learner.value_coef", "learner.lr_final", "learner.clip", "learner.weight_decay"]
 
 
 def _coerce(text: str, typ: Any, key: str) -> Any:
@@ -211,6 +212,13 @@ def validate(cfg: RunConfig) -> RunConfig:
             raise ConfigError(f"bad value {_get(cfg, key)!r} for {key}: must be >= 0")
     if not 0 <= cfg.rollout.pool_prob <= 1:
         raise ConfigError(f"bad value {cfg.rollout.pool_prob!r} for rollout.pool_prob: must be in [0, 1]")
+    if not 0 <= cfg.advantage.lam <= 1:
+        raise ConfigError(f"bad value {cfg.advantage.lam!r} for advantage.lam: must be in [0, 1]")
+    if cfg.advantage.estimator == "gae" and not (cfg.learner.value_coef > 0 and cfg.model.mode == "direct"):
+        raise ConfigError("advantage.estimator=gae needs a value head: set learner.value_coef > 0 "
+                          "(model.mode=direct)")
+    if cfg.learner.value_coef > 0 and cfg.advantage.estimator != "gae":
+        raise ConfigError("learner.value_coef trains a value head that only advantage.estimator=gae uses")
     if not 0 <= cfg.advantage.decay < 1:
         raise ConfigError(f"bad value {cfg.advantage.decay!r} for advantage.decay: must be in [0, 1)")
     if cfg.model.temperature <= 0:

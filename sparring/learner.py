@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import torch
 
 from sparring import losses
+from sparring.models.critic import Critic
 from sparring.models.lm import LMPolicy
 from sparring.types import Sample
 
@@ -27,6 +28,7 @@ class LearnerConfig:
     ref_every: int = 0  # reference <- current policy every N learner steps (0: keep the initial one)
     entropy_coef: float = 0.0
     explore_coef: float = 0.0  # weight of KL(uniform over legal moves || policy), direct mode: no move dies out
+    value_coef: float = 0.0  # weight of the value head's squared error (> 0 adds the head; direct mode)
     lr_final: float = 1.0  # learning rate decays linearly to lr * lr_final ...
     decay_steps: int = 0  # ... over this many learner steps (0: constant)
 
@@ -35,6 +37,10 @@ class Learner:
     def __init__(self, policy: LMPolicy, cfg: LearnerConfig):
         self.policy, self.cfg = policy, cfg
         params = [p for p in policy.model.parameters() if p.requires_grad]
+        self.critic = None
+        if cfg.value_coef > 0:
+            self.critic = Critic(policy.model.config.hidden_size).to(policy.model.device)
+            params += list(self.critic.parameters())
         self.optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=cfg.betas)
         self.steps = 0
         self.reference = None
@@ -83,16 +89,33 @@ class Learner:
             self.reference.model.load_state_dict(self.policy.model.state_dict())
         return {f"train/{k}": sum(v) / len(v) for k, v in stats.items()}
 
-    def reference_state(self) -> dict:
-        """The reference's trainable weights (all a resume needs to restore it)."""
-        if self.reference is None:
-            return {}
-        names = {n for n, p in self.policy.model.named_parameters() if p.requires_grad}
-        return {n: p.detach().clone() for n, p in self.reference.model.named_parameters() if n in names}
+    def state(self) -> dict:
+        """What a resume needs besides the model and optimiser: the reference's
+        trainable weights and the value head."""
+        out: dict = {}
+        if self.reference is not None:
+            names = {n for n, p in self.policy.model.named_parameters() if p.requires_grad}
+            out["reference"] = {n: p.detach().clone() for n, p in self.reference.model.named_parameters()
+                                if n in names}
+        if self.critic is not None:
+            out["critic"] = self.critic.state()
+        return out
 
-    def load_reference_state(self, state: dict) -> None:
-        if self.reference is not None and state:
-            self.reference.model.load_state_dict(state, strict=False)
+    def load_state(self, state: dict) -> None:
+        if self.reference is not None and state.get("reference"):
+            self.reference.model.load_state_dict(state["reference"], strict=False)
+        if self.critic is not None and state.get("critic"):
+            self.critic.load(state["critic"])
+
+    @torch.no_grad()
+    def values(self, samples: list[Sample]) -> torch.Tensor:
+        """[N] value-head estimates of the positions the samples were decided in."""
+        out = []
+        for start in range(0, len(samples), self.cfg.minibatch):
+            batch = samples[start : start + self.cfg.minibatch]
+            _, hidden = self.policy.action_logprobs([s.prompt for s in batch], [s.legal for s in batch], hidden=True)
+            out.append(self.critic(hidden, [s.opponents for s in batch]).float().cpu())
+        return torch.cat(out) if out else torch.zeros(0)
 
     def learning_rate(self) -> float:
         if not self.cfg.decay_steps:
@@ -109,7 +132,10 @@ class Learner:
     def _direct_loss(self, batch, adv):
         prompts = [s.prompt for s in batch]
         legals = [s.legal for s in batch]
-        logps = self.policy.action_logprobs(prompts, legals)
+        if self.critic is not None:
+            logps, hidden = self.policy.action_logprobs(prompts, legals, hidden=True)
+        else:
+            logps = self.policy.action_logprobs(prompts, legals)
         width = max(len(l) for l in legals)
         mask = torch.zeros(len(batch), width, dtype=torch.bool, device=self.device)
         padded = torch.full((len(batch), width), -1e9, device=self.device)
@@ -137,6 +163,11 @@ class Learner:
             kl = losses.categorical_kl(padded, ref, mask).mean()
             loss = loss + self.cfg.kl_coef * kl
             parts["kl"] = kl.item()
+        if self.critic is not None:
+            target = torch.tensor([s.target for s in batch], device=self.device)
+            value_loss = losses.value_loss(self.critic(hidden, [s.opponents for s in batch]).float(), target)
+            loss = loss + self.cfg.value_coef * value_loss
+            parts["value_loss"] = value_loss.item()
         ratio = torch.exp(new.detach() - old)
         parts["clip_frac"] = float(((ratio - 1).abs() > self.cfg.clip).float().mean())
         parts["loss"] = loss.item()

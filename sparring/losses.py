@@ -58,3 +58,8 @@ def sampled_kl(logp: torch.Tensor, logq: torch.Tensor, mask: torch.Tensor) -> to
     k3 = torch.exp(d) - d - 1
     mask = mask.to(k3.dtype)
     return (k3 * mask).sum(-1) / mask.sum(-1).clamp(min=1)
+
+
+def value_loss(values: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Half the mean squared error of [N] value estimates against [N] return targets."""
+    return 0.5 * (values - targets).pow(2).mean()

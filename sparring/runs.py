@@ -71,7 +71,7 @@ class Run:
         if ckpt is not None:
             state, trainer = checkpoint.load_state(ckpt)
             self.learner.optimizer.load_state_dict(trainer["optimizer"])
-            self.learner.load_reference_state(trainer.get("reference", {}))
+            self.learner.load_state(trainer)
             torch.set_rng_state(trainer["torch_rng"])
             self.rng.setstate(to_tuple(state["rng"]))
             self.step, self.elapsed, self.learner.steps = state["step"], state["elapsed"], state["learner_steps"]
@@ -105,7 +105,7 @@ class Run:
         state = {"rng": self.rng.getstate(), "elapsed": self.elapsed, "learner_steps": self.learner.steps,
                  **recipe_state}
         checkpoint.save(self.dir, self.step, self.model, self.tokenizer, self.learner.optimizer, state,
-                        self.cfg.keep_checkpoints, extra={"reference": self.learner.reference_state()})
+                        self.cfg.keep_checkpoints, extra=self.learner.state())
 
     def progress(self, description: str):
         """A live progress line (a context manager); ``progress.update(run.task, ...)`` moves it."""

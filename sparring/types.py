@@ -68,3 +68,10 @@ class Sample:
     advantage: float
     game: str = ""
     player: int = 0
+    # for a learned value (advantage estimator "gae"): the seat's reward in the game,
+    # whether this is the seat's last decision (the reward arrives after it), whom
+    # the seat played, and the value's regression target
+    reward: float = 0.0
+    last: bool = True
+    opponents: str = ""
+    target: float = 0.0

@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from sparring import advantages as adv
 from sparring.advantages import group_normalized, plain_baseline, rae
 
 KUHN0, KUHN1, TTT0 = ("kuhn", 0), ("kuhn", 1), ("ttt", 0)
@@ -135,3 +136,27 @@ def test_state_baseline_is_leave_one_out_within_a_state_and_falls_back_when_alon
     adv = state_baseline(rewards, states, fallback)
     # state a: 1 - mean(-1, 0) = 1.5; -1 - mean(1, 0) = -1.5; 0 - mean(1, -1) = 0; b is alone: fallback
     assert torch.allclose(adv, torch.tensor([1.5, -1.5, 0.0, 0.25]))
+
+
+def test_gae_hand_values_across_lambdas_and_trajectory_ends():
+    # two trajectories laid end to end: three decisions then a win, one decision then a loss
+    rewards = torch.tensor([0.0, 0.0, 1.0, -1.0])
+    values = torch.tensor([0.2, 0.5, 0.8, 0.3])
+    last = torch.tensor([False, False, True, True])
+    # lambda 1: the return minus the value (the second trajectory's value never leaks into the first)
+    assert torch.allclose(adv.gae(rewards, values, last, lam=1.0), torch.tensor([0.8, 0.5, 0.2, -1.3]))
+    # lambda 0: one-step temporal differences
+    assert torch.allclose(adv.gae(rewards, values, last, lam=0.0), torch.tensor([0.3, 0.3, 0.2, -1.3]))
+    # lambda 0.5: 0.2; 0.3 + 0.5 * 0.2; 0.3 + 0.5 * 0.4
+    assert torch.allclose(adv.gae(rewards, values, last, lam=0.5), torch.tensor([0.5, 0.4, 0.2, -1.3]))
+    # a discount: the first decision's return is 0.9**2
+    assert torch.allclose(adv.gae(rewards, values, last, lam=1.0, gamma=0.9)[0], torch.tensor(0.81 - 0.2))
+
+
+def test_gae_with_an_untrained_value():
+    rewards, last = torch.tensor([0.0, 1.0, 0.0, -1.0]), torch.tensor([False, True, False, True])
+    zeros = torch.zeros(4)
+    # lambda 1: every decision gets its game's return; lambda 0: only the last one hears of it
+    assert torch.equal(adv.gae(rewards, zeros, last, 1.0), torch.tensor([1.0, 1.0, -1.0, -1.0]))
+    assert torch.equal(adv.gae(rewards, zeros, last, 0.0), rewards)
+    assert adv.gae(torch.zeros(0), torch.zeros(0), torch.zeros(0, dtype=torch.bool), 0.9).numel() == 0

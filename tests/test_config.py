@@ -41,6 +41,9 @@ def test_bad_overrides_name_the_key(assignment, needle):
     ("rollout.opponents=grandmaster", "grandmaster"),
     ("eval.opponents=mcts:lots", "mcts:lots"),
     ("rollout.invalid=ignore", "rollout.invalid"),
+    ("advantage.estimator=gae", "learner.value_coef"),
+    ("learner.value_coef=0.5", "advantage.estimator=gae"),
+    ("advantage.lam=1.5", "advantage.lam"),
 ])
 def test_validation_rejects_bad_values(assignment, needle):
     cfg = RunConfig()

@@ -1,4 +1,7 @@
 """From episodes to samples: which decisions train, and the baselines they are compared with."""
+import pytest
+import torch
+
 from sparring.rewards.shaping import RewardConfig
 from sparring.rollout.samples import to_samples
 from sparring.types import Decision, Episode, Turn
@@ -49,3 +52,23 @@ def test_state_baseline_compares_decisions_only_against_the_same_opponents():
     # baseline (leave-one-out: 1 - 0 and 0 - 1); the game against optimal is alone in
     # its state and keeps its RAE advantage (first sight of its key: the reward, -1)
     assert [s.advantage for s in samples] == [1.0, -1.0, -1.0]
+
+
+def test_gae_credits_each_decision_with_the_change_in_value_after_it():
+    episodes = [_episode(["self", "random"], [1.0, -1.0], moves=("1", "2", "3")),  # the learner moves twice
+                _episode(["random", "self"], [1.0, -1.0])]
+    seen = []
+
+    def values(samples):
+        seen.extend(s.opponents for s in samples)
+        return torch.tensor([0.25, 0.75, -0.5])
+
+    samples, _, stats = to_samples(episodes, "self", RewardConfig(), "gae", 0.5, {}, values=values, lam=0.0)
+    assert [s.prompt for s in samples] == ["prompt 0", "prompt 2", "prompt 1"]
+    assert [s.last for s in samples] == [False, True, True] and seen == ["random"] * 3
+    # one-step TD: 0 + 0.75 - 0.25, then 1 - 0.75, and -1 - (-0.5) for the lone decision
+    assert [s.advantage for s in samples] == [0.5, 0.25, -0.5]
+    assert [s.target for s in samples] == [0.75, 1.0, -1.0]  # what the value head regresses on
+    assert stats["rollout/value_mean"] == pytest.approx(1 / 6)
+    with pytest.raises(ValueError, match="value head"):
+        to_samples(episodes, "self", RewardConfig(), "gae", 0.5, {})

@@ -128,3 +128,23 @@ def test_placement_bfloat16_trains_and_bad_devices_fail_clearly():
     if not torch.cuda.is_available():
         with pytest.raises(ModelError, match="no CUDA device"):
             build_model(ModelConfig(name="tiny", device="cuda"), seed=0)
+
+
+def test_a_value_head_learns_beside_the_policy_and_resumes_from_its_checkpoint(tmp_path):
+    from sparring import checkpoint
+    from sparring.recipes.selfplay import make_policy
+    from sparring.runs import Run
+
+    cfg = PRESETS["tic-tac-toe"]()
+    cfg.steps, cfg.minutes, cfg.rollout.games, cfg.eval.every, cfg.checkpoint_every = 2, 0, 32, 0, 1
+    cfg.eval.opponents, cfg.eval.games = ["random"], 10
+    cfg.advantage.estimator, cfg.learner.value_coef = "gae", 0.5
+    cfg.model.tiny = TinyConfig(hidden=64, layers=2)
+    final = train(cfg, tmp_path)
+    assert final["step"] == 2 and math.isfinite(final["train/value_loss"]) and final["train/value_loss"] > 0
+    saved = checkpoint.load_state(checkpoint.latest(tmp_path))[1]["critic"]
+    assert set(saved["kinds"]) <= {"self", "random", "optimal"} and saved["kinds"]
+    assert saved["weights"]["head.weight"].abs().sum() > 0  # it starts at zero: it was trained
+    resumed = Run(cfg, tmp_path, resume=True, make_policy=make_policy)
+    assert torch.equal(resumed.learner.critic.head.weight, saved["weights"]["head.weight"])
+    assert resumed.learner.critic.kinds == saved["kinds"]

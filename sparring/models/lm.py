@@ -118,8 +118,10 @@ class LMPolicy:
         return self._actions[legal]
 
     # ---- direct mode: exact log-probabilities over legal actions ------------------
-    def action_logprobs(self, prompts: list[str], legals: list[tuple[str, ...]]) -> list[torch.Tensor]:
-        """log pi(a | prompt) for every legal action a, one tensor per prompt.
+    def action_logprobs(self, prompts: list[str], legals: list[tuple[str, ...]], hidden: bool = False):
+        """log pi(a | prompt) for every legal action a, one tensor per prompt; with
+        ``hidden``, also the [N, H] last-layer state the moves are scored from (a
+        value head reads it).
 
         Differentiable when grad is enabled.  Identical (prompt, legal) pairs are
         computed once, and each prompt runs once: its key/value cache is shared by
@@ -128,21 +130,24 @@ class LMPolicy:
         keys = list(zip(prompts, legals))
         unique = list(dict.fromkeys(keys))
         index = {k: i for i, k in enumerate(unique)}
-        scores = self._score_unique([p for p, _ in unique], [l for _, l in unique])
+        scores, states = self._score_unique([p for p, _ in unique], [l for _, l in unique], hidden)
         logps = [F.log_softmax(s / self._temp(), dim=-1) for s in scores]
-        return [logps[index[k]] for k in keys]
+        out = [logps[index[k]] for k in keys]
+        return (out, states[[index[k] for k in keys]]) if hidden else out
 
     def _temp(self) -> float:
         return max(self.temperature, 1e-6)
 
-    def _score_unique(self, prompts: list[str], legals: list[tuple[str, ...]]) -> list[torch.Tensor]:
+    def _score_unique(self, prompts: list[str], legals: list[tuple[str, ...]], hidden: bool = False):
         device = self.model.device
         pad = self.tokenizer.pad_token_id
         encoded = [self._encode_actions(legal) for legal in legals]
         prompt_ids = [p + shared for p, (shared, _) in zip(self._encode_prompts(prompts), encoded)]
         ids, mask = _pad(prompt_ids, pad, left=True, device=device)  # every prompt ends at the same position
         pos = (mask.cumsum(-1) - 1).clamp(min=0)
-        out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, logits_to_keep=1)
+        out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, logits_to_keep=1,
+                         output_hidden_states=hidden)
+        states = out.hidden_states[-1][:, -1] if hidden else None
         last = F.log_softmax(out.logits[:, -1].float(), dim=-1)  # [P, V]: the first action token
 
         owner = [i for i, legal in enumerate(legals) for _ in legal]  # prompt of each action row
@@ -164,7 +169,7 @@ class LMPolicy:
             total = total + (lp * amask[:, 1:]).sum(1)
         if self.score == "mean":  # length-normalised: long and short move names start on equal terms
             total = total / amask.sum(1)
-        return list(total.split([len(l) for l in legals]))
+        return list(total.split([len(l) for l in legals])), states
 
     # ---- generate mode ----------------------------------------------------------------
     @torch.no_grad()

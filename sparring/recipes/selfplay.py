@@ -81,7 +81,8 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False, console: Console 
             ladder.record(episodes, {policy.id: rated_as()})
             # rewards -> advantages -> learner
             samples, baselines, stats = to_samples(episodes, policy.id, cfg.reward, cfg.advantage.estimator,
-                                                   cfg.advantage.decay, baselines, cfg.advantage.per_state)
+                                                   cfg.advantage.decay, baselines, cfg.advantage.per_state,
+                                                   run.learner.values, cfg.advantage.lam)
             stats.update(run.learner.step(samples, run.rng))
             run.step += 1
             if cfg.rollout.snapshot_every and run.step % cfg.rollout.snapshot_every == 0:
