@@ -52,6 +52,29 @@ def test_expression_style_for_models_without_prose():
     assert t.answer == "18" and t.question == "Compute 12+3*2." and isinstance(bad, str)
 
 
+def test_question_style_labels_answers_by_the_solvers_majority():
+    d = make_domain("arithmetic(style=question)")
+    assert d.propose_prompt("arithmetic", [], None).endswith("Problem:")
+    good, other, *bad = d.parse_proposals("arithmetic", [
+        " Tom has 5 boxes of 12 eggs and breaks 7. How many eggs are left? Answer: 53",
+        "Problem: A bus has 40 seats and 25 people. How many seats are free?",
+        "Tom has 5 boxes of eggs.",  # asks nothing
+        "How many is 3?",  # too short, one number
+        "Tom has many boxes of eggs and breaks some. How many are left?"])
+    assert good.question == "Tom has 5 boxes of 12 eggs and breaks 7. How many eggs are left?" and good.answer == ""
+    assert good.difficulty["numbers"] == 3 and other.question.startswith("A bus")
+    assert "question mark" in bad[0] and "characters" in bad[1] and "two numbers" in bad[2]
+    assert "Answer:" in d.solve_prompt(good)
+    (exact,) = d.parse_proposals("arithmetic", ["Problem: Ann has 3 bags of 4 pens. How many pens?\nExpression: 3 * 4"])
+    assert exact.answer == "12" and d.verify([exact] * 2, ["12", "13"]) == [True, False]  # checked, not voted
+    # three of four attempts agree on 53 (53.0 is the same number): they are right, 52 is not;
+    # the other task's attempts tie 2-2, so it has no label and nothing counts as right
+    attempts = [good] * 4 + [other] * 4
+    said = ["Answer: 53", "53.0", "it is 52", "so 53 eggs", "15", "15", "Answer: 65", "65"]
+    assert d.verify(attempts, said) == [True, True, False, True] + [False] * 4
+    assert d.verify([good] * 3, ["1", "2", "no number"]) == [False] * 3  # never twice the same: no label
+
+
 def test_code_tasks_deduction_abduction_induction():
     d = make_domain("code")
     program = "```python\ndef f(a, b):\n    return [a] * b\n```\nInput: 3, 2"

@@ -4,17 +4,24 @@ models that cannot write prose yet, such as ``tiny``).  The expression is
 evaluated exactly, with fractions, by walking its syntax tree: only numbers,
 ``+ - * /``, unary minus and parentheses are accepted, nothing of the model's
 text is ever executed.
+
+``style=question`` (R-Zero) asks only for the word problem: no answer is known,
+and the solver's own majority answer over its attempts stands in for one (a
+task whose attempts never agree twice has no label, and none of its answers
+counts as right); a problem written with its expression is still checked exactly.  The proposer is then paid for questions the solver answers
+consistently about half the time (``tasks.learnability=band``).
 """
 from __future__ import annotations
 
 import ast
 import random
 import re
+from collections import Counter
 from fractions import Fraction
 
 from sparring.arena.tasks.base import Task
 from sparring.evaluation.maths import PROMPT as SOLVE_PROMPT
-from sparring.evaluation.maths import extract_answer, is_correct
+from sparring.evaluation.maths import extract_answer, is_correct, to_number
 
 MAX_OPERATORS = 8
 MAX_NUMBER = 10**6  # largest operand
@@ -102,17 +109,21 @@ class Arithmetic:
     kinds = ("arithmetic",)
 
     def __init__(self, style: str = "word"):
-        if style not in ("word", "expression"):
-            raise ValueError(f"unknown arithmetic style {style!r} (choose word or expression)")
+        if style not in ("word", "expression", "question"):
+            raise ValueError(f"unknown arithmetic style {style!r} (choose word, expression or question)")
         self.style = style
 
     # ---- proposer ---------------------------------------------------------------------
     def propose_prompt(self, kind: str, references: list[Task], rng: random.Random) -> str:
         if self.style == "expression":  # a bare prompt a byte-level model can learn to complete
             return "Write an arithmetic expression:"
-        shown = "".join(f"Problem: {t.data['problem']}\nExpression: {t.data['expression']}\n\n" if t.data["problem"]
+        shown = "".join(f"Problem: {t.data['problem']}\nExpression: {t.data['expression']}\n\n" if t.data["expression"]
+                        and t.data["problem"] else f"Problem: {t.data['problem']}\n\n" if t.data["problem"]
                         else f"Expression: {t.data['expression']}\n\n" for t in references)
         intro = (f"Here are problems written before:\n\n{shown}Write a different one.\n" if shown else "")
+        if self.style == "question":
+            return (f"{intro}Write a new short math word problem whose answer is a single number. "
+                    "Write only the problem, ending with its question.\nProblem:")
         return (f"{intro}Write a new short math word problem whose answer is a single number, "
                 "then the arithmetic expression that computes its answer from the numbers in the problem.\n"
                 "Use exactly this format:\nProblem: <the problem>\nExpression: <numbers with + - * / and parentheses>")
@@ -126,6 +137,9 @@ class Arithmetic:
         ``word``: a word problem with the expression that answers it; failing that,
         as small models often write, a bare expression with at least one operation
         anywhere in the text.  ``expression``: the first expression in the text."""
+        if self.style == "question":  # a problem with its expression is verified exactly; without, by majority
+            task = self._word_problem(kind, text)
+            return task if isinstance(task, Task) else self._question(kind, text)
         why = "no arithmetic expression"
         if self.style == "word":
             task = self._word_problem(kind, text)
@@ -162,6 +176,21 @@ class Arithmetic:
             return "no operation: the problem states its own answer"
         return self._task(kind, problem, expression, value, problem=problem)
 
+    def _question(self, kind: str, text: str) -> Task | str:
+        text = re.sub(r"^\s*\**problem\**\s*:\s*", "", text.strip(), flags=re.IGNORECASE)
+        if "?" not in text:
+            return "no question mark: the problem does not ask anything"
+        problem = " ".join(text[: text.index("?") + 1].split())
+        if not 20 <= len(problem) <= 400:
+            return f"problem of {len(problem)} characters (20 to 400 wanted)"
+        numbers = numbers_in(problem)
+        if len(numbers) < 2:
+            return "fewer than two numbers: nothing to compute"
+        return Task(kind=kind, question=problem, answer="", key=problem.lower(),
+                    data={"problem": problem, "expression": ""},
+                    difficulty={"numbers": len(numbers), "digits": max(len(n) for n in numbers),
+                                "words": len(problem.split()), "word_problem": 1.0})
+
     def _task(self, kind, question, expression, value, problem) -> Task:
         expression = expression.strip()
         return Task(kind=kind, question=question, answer=as_answer(value), key=question.lower(),
@@ -173,7 +202,29 @@ class Arithmetic:
 
     # ---- solver -------------------------------------------------------------------------
     def solve_prompt(self, task: Task) -> str:
-        return SOLVE_PROMPT.format(question=task.question) if self.style == "word" else f"{task.question} Answer:"
+        return f"{task.question} Answer:" if self.style == "expression" else SOLVE_PROMPT.format(question=task.question)
 
     def verify(self, tasks: list[Task], answers: list[str]) -> list[bool]:
-        return [is_correct(extract_answer(a), t.answer) for t, a in zip(tasks, answers)]
+        """Against each task's answer; a task without one (``style=question``) against
+        the majority of the answers given to it in this batch."""
+        said = [extract_answer(a) for a in answers]
+        labels = majority_labels(tasks, said)
+        references = [t.answer or labels.get(id(t)) for t in tasks]
+        return [r is not None and is_correct(s, r) for s, r in zip(said, references)]
+
+
+def majority_labels(tasks: list[Task], said: list[str | None]) -> dict[int, str]:
+    """For each task without an answer (by identity), the answer most of its attempts
+    gave, numbers equal in value counting as one; only when at least two agree and
+    no other answer got as many votes."""
+    votes: dict[int, Counter] = {}
+    for t, s in zip(tasks, said):
+        value = to_number(s) if s is not None and not t.answer else None
+        if value is not None:
+            votes.setdefault(id(t), Counter())[value] += 1
+    labels = {}
+    for key, counter in votes.items():
+        top = counter.most_common(2)
+        if top[0][1] >= 2 and (len(top) == 1 or top[1][1] < top[0][1]):
+            labels[key] = str(top[0][0])
+    return labels
