@@ -54,7 +54,7 @@ def test_expression_style_for_models_without_prose():
 
 def test_question_style_labels_answers_by_the_solvers_majority():
     d = make_domain("arithmetic(style=question)")
-    assert d.propose_prompt("arithmetic", [], None).endswith("Problem:")
+    assert "word problem" in d.propose_prompt("arithmetic", [], None)
     good, other, *bad = d.parse_proposals("arithmetic", [
         " Tom has 5 boxes of 12 eggs and breaks 7. How many eggs are left? Answer: 53",
         "Problem: A bus has 40 seats and 25 people. How many seats are free?",

@@ -122,8 +122,8 @@ class Arithmetic:
                         else f"Expression: {t.data['expression']}\n\n" for t in references)
         intro = (f"Here are problems written before:\n\n{shown}Write a different one.\n" if shown else "")
         if self.style == "question":
-            return (f"{intro}Write a new short math word problem whose answer is a single number. "
-                    "Write only the problem, ending with its question.\nProblem:")
+            return (f"{intro}Write a short math word problem for a child. It uses two numbers and ends with "
+                    "a question such as 'How many ... ?'. Write only the problem.")
         return (f"{intro}Write a new short math word problem whose answer is a single number, "
                 "then the arithmetic expression that computes its answer from the numbers in the problem.\n"
                 "Use exactly this format:\nProblem: <the problem>\nExpression: <numbers with + - * / and parentheses>")
