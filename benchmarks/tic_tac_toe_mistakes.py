@@ -30,6 +30,8 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=12)
     args = ap.parse_args()
     cfg = load(args.run_dir / "config.json")
+    if not cfg.game.startswith("tic_tac_toe") or checkpoint.latest(args.run_dir) is None:
+        raise SystemExit(f"{args.run_dir}: not a Tic-Tac-Toe run with a checkpoint")
     model, tok = build_model(cfg.model, cfg.seed, checkpoint=checkpoint.latest(args.run_dir))
     policy, game = make_policy(cfg, model, tok), make_game(cfg.game)
 

@@ -69,23 +69,25 @@ def state_baseline(rewards: torch.Tensor, states: list[Hashable], fallback: torc
     return adv
 
 
-def gae(rewards: torch.Tensor, values: torch.Tensor, last: torch.Tensor, lam: float, gamma: float = 1.0
-        ) -> torch.Tensor:
+def gae(rewards: torch.Tensor, values: torch.Tensor, last: torch.Tensor, lam: float) -> torch.Tensor:
     """Generalised advantage estimation (Schulman et al. 2016) over trajectories
     laid end to end in time order: [N] rewards of each decision, [N] value
     estimates of the state it was made in, [N] bool marking each trajectory's
     last decision (after which the value is 0) -> [N] advantages.
 
-    ``delta_t = r_t + gamma * V_{t+1} - V_t``; ``A_t = delta_t + gamma * lam * A_{t+1}``.
-    ``lam = 1`` is the Monte-Carlo return minus ``V_t``; ``lam = 0`` is one-step TD.
+    ``delta_t = r_t + V_{t+1} - V_t``; ``A_t = delta_t + lam * A_{t+1}`` (no discount
+    here: games discount their return in ``rewards.shaping``).  ``lam = 1`` is the
+    Monte-Carlo return minus ``V_t``; ``lam = 0`` is one-step TD.
     """
+    if len(last) and not bool(last[-1]):
+        raise ValueError("the last decision must end its trajectory (last[-1] is False)")
     adv = torch.zeros_like(rewards)
     running = 0.0
     for i in reversed(range(len(rewards))):
         following = 0.0 if last[i] else float(values[i + 1])
         if last[i]:
             running = 0.0
-        running = float(rewards[i]) + gamma * following - float(values[i]) + gamma * lam * running
+        running = float(rewards[i]) + following - float(values[i]) + lam * running
         adv[i] = running
     return adv
 

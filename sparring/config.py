@@ -217,8 +217,10 @@ def validate(cfg: RunConfig) -> RunConfig:
     if cfg.advantage.estimator == "gae" and not (cfg.learner.value_coef > 0 and cfg.model.mode == "direct"):
         raise ConfigError("advantage.estimator=gae needs a value head: set learner.value_coef > 0 "
                           "(model.mode=direct)")
-    if cfg.learner.value_coef > 0 and cfg.advantage.estimator != "gae":
-        raise ConfigError("learner.value_coef trains a value head that only advantage.estimator=gae uses")
+    if cfg.learner.value_coef > 0 and (cfg.advantage.estimator != "gae" or uses_tasks(cfg)):
+        raise ConfigError("learner.value_coef trains a value head that only advantage.estimator=gae uses (games)")
+    if cfg.advantage.estimator == "gae" and cfg.advantage.per_state:
+        raise ConfigError("advantage.per_state has no effect with advantage.estimator=gae: choose one")
     if not 0 <= cfg.advantage.decay < 1:
         raise ConfigError(f"bad value {cfg.advantage.decay!r} for advantage.decay: must be in [0, 1)")
     if cfg.model.temperature <= 0:
@@ -239,9 +241,12 @@ def validate(cfg: RunConfig) -> RunConfig:
         from sparring.arena.tasks import UnknownDomain, make_domain
 
         try:
-            make_domain(cfg.tasks.domain)
+            domain = make_domain(cfg.tasks.domain)
         except UnknownDomain as e:
             raise ConfigError(str(e)) from None
+        if getattr(domain, "style", "") == "question" and cfg.tasks.attempts < 3:
+            raise ConfigError(f"tasks.attempts={cfg.tasks.attempts} is too few for {cfg.tasks.domain}: "
+                              "its labels are majority votes of at least 3 answers")
     else:
         from sparring.arena import make_game
 

@@ -110,9 +110,9 @@ class Learner:
     @torch.no_grad()
     def values(self, samples: list[Sample]) -> torch.Tensor:
         """[N] value-head estimates of the positions the samples were decided in."""
-        out = []
-        for start in range(0, len(samples), self.cfg.minibatch):
-            batch = samples[start : start + self.cfg.minibatch]
+        out, size = [], self.cfg.micro_batch or self.cfg.minibatch
+        for start in range(0, len(samples), size):
+            batch = samples[start : start + size]
             _, hidden = self.policy.action_logprobs([s.prompt for s in batch], [s.legal for s in batch], hidden=True)
             out.append(self.critic(hidden, [s.opponents for s in batch]).float().cpu())
         return torch.cat(out) if out else torch.zeros(0)

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from transformers.utils import logging as hf_logging
 
 from sparring import checkpoint
+from sparring.config import ConfigError
 from sparring.config import save as save_config
 from sparring.learner import Learner
 from sparring.models.presets import build_model
@@ -70,6 +71,9 @@ class Run:
         self.step, self.elapsed, self.state = 0, 0.0, {}
         if ckpt is not None:
             state, trainer = checkpoint.load_state(ckpt)
+            if ("critic" in trainer) != (self.learner.critic is not None):
+                raise ConfigError(f"{self.dir} was trained {'with' if 'critic' in trainer else 'without'} a value "
+                                  "head: resume it with the same learner.value_coef and advantage.estimator")
             self.learner.optimizer.load_state_dict(trainer["optimizer"])
             self.learner.load_state(trainer)
             torch.set_rng_state(trainer["torch_rng"])

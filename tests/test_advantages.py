@@ -149,8 +149,8 @@ def test_gae_hand_values_across_lambdas_and_trajectory_ends():
     assert torch.allclose(adv.gae(rewards, values, last, lam=0.0), torch.tensor([0.3, 0.3, 0.2, -1.3]))
     # lambda 0.5: 0.2; 0.3 + 0.5 * 0.2; 0.3 + 0.5 * 0.4
     assert torch.allclose(adv.gae(rewards, values, last, lam=0.5), torch.tensor([0.5, 0.4, 0.2, -1.3]))
-    # a discount: the first decision's return is 0.9**2
-    assert torch.allclose(adv.gae(rewards, values, last, lam=1.0, gamma=0.9)[0], torch.tensor(0.81 - 0.2))
+    with pytest.raises(ValueError, match="end its trajectory"):
+        adv.gae(rewards, values, torch.tensor([False, False, True, False]), lam=1.0)
 
 
 def test_gae_with_an_untrained_value():

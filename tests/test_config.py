@@ -77,3 +77,16 @@ def test_smollm2_preset_without_its_package_names_the_install_command(monkeypatc
     with pytest.raises(presets.ModelError) as e:
         presets.smollm2_gguf()
     assert presets.SMOLLM2_INSTALL in str(e.value) and "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("assignments,needle", [
+    (["advantage.estimator=gae", "learner.value_coef=0.5", "advantage.per_state=true"], "per_state"),
+    (["recipe=propose-solve-arithmetic", "tasks.domain=arithmetic(style=question)", "tasks.attempts=2"],
+     "majority"),
+])
+def test_combinations_that_would_silently_do_nothing_are_refused(assignments, needle):
+    cfg = RunConfig()
+    for a in assignments:
+        set_value(cfg, a)
+    with pytest.raises(ConfigError, match=needle):
+        validate(cfg)

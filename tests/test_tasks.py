@@ -7,6 +7,7 @@ import torch
 from sparring.advantages import varied
 from sparring.arena.tasks import Task, UnknownDomain, make_domain, parse_verdict
 from sparring.arena.tasks.arithmetic import BadExpression, evaluate
+from sparring.evaluation.maths import PROMPT as SOLVE_PROMPT
 from sparring.rewards.learnability import (
     azr_learnability,
     band_learnability,
@@ -54,7 +55,8 @@ def test_expression_style_for_models_without_prose():
 
 def test_question_style_labels_answers_by_the_solvers_majority():
     d = make_domain("arithmetic(style=question)")
-    assert "word problem" in d.propose_prompt("arithmetic", [], None)
+    asked = d.propose_prompt("arithmetic", [], None)
+    assert "Write only the problem" in asked and "Expression:" not in asked
     good, other, *bad = d.parse_proposals("arithmetic", [
         " Tom has 5 boxes of 12 eggs and breaks 7. How many eggs are left? Answer: 53",
         "Problem: A bus has 40 seats and 25 people. How many seats are free?",
@@ -64,7 +66,7 @@ def test_question_style_labels_answers_by_the_solvers_majority():
     assert good.question == "Tom has 5 boxes of 12 eggs and breaks 7. How many eggs are left?" and good.answer == ""
     assert good.difficulty["numbers"] == 3 and other.question.startswith("A bus")
     assert "question mark" in bad[0] and "characters" in bad[1] and "two numbers" in bad[2]
-    assert "Answer:" in d.solve_prompt(good)
+    assert d.solve_prompt(good) == SOLVE_PROMPT.format(question=good.question)
     (exact,) = d.parse_proposals("arithmetic", ["Problem: Ann has 3 bags of 4 pens. How many pens?\nExpression: 3 * 4"])
     assert exact.answer == "12" and d.verify([exact] * 2, ["12", "13"]) == [True, False]  # checked, not voted
     # three of four attempts agree on 53 (53.0 is the same number): they are right, 52 is not;

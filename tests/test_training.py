@@ -4,9 +4,11 @@ from __future__ import annotations
 import math
 import random
 
+import pytest
 import torch
 
 from sparring.arena import make_game
+from sparring.config import ConfigError
 from sparring.learner import Learner, LearnerConfig
 from sparring.models.lm import LMPolicy
 from sparring.models.tiny import TinyConfig, tiny_model
@@ -148,3 +150,6 @@ def test_a_value_head_learns_beside_the_policy_and_resumes_from_its_checkpoint(t
     resumed = Run(cfg, tmp_path, resume=True, make_policy=make_policy)
     assert torch.equal(resumed.learner.critic.head.weight, saved["weights"]["head.weight"])
     assert resumed.learner.critic.kinds == saved["kinds"]
+    cfg.advantage.estimator, cfg.learner.value_coef = "rae", 0.0  # a resume must not drop the head
+    with pytest.raises(ConfigError, match="value head"):
+        Run(cfg, tmp_path, resume=True, make_policy=make_policy)

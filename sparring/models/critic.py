@@ -14,7 +14,7 @@ from torch import nn
 
 def opponent_kind(opponents: tuple[str, ...]) -> str:
     """The critic's name for a seat's opponents; past checkpoints ("self@40") are one kind."""
-    return "+".join("past" if "@" in q else q for q in opponents)
+    return "+".join("past" if q.startswith("self@") else q for q in opponents)
 
 
 class Critic(nn.Module):

@@ -72,7 +72,7 @@ def to_samples(
         a = adv_fns.gae(torch.tensor([s.reward if s.last else 0.0 for s in samples]), v, ends, lam)
         for s, advantage, value in zip(samples, a.tolist(), v.tolist()):
             s.advantage, s.target = advantage, advantage + value
-        value_stats = {"rollout/value_mean": float(v.mean()), "rollout/advantage_std": float(a.std())}
+        value_stats = {"rollout/value_mean": float(v.mean()), "rollout/advantage_std": float(a.std(unbiased=False))}
     n = max(len(episodes), 1)
     stats = {
         "rollout/games": float(len(episodes)),

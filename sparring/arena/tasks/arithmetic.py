@@ -8,7 +8,8 @@ text is ever executed.
 ``style=question`` (R-Zero) asks only for the word problem: no answer is known,
 and the solver's own majority answer over its attempts stands in for one (a
 task whose attempts never agree twice has no label, and none of its answers
-counts as right); a problem written with its expression is still checked exactly.  The proposer is then paid for questions the solver answers
+counts as right); a problem written with a valid expression is checked exactly
+(one whose expression is not valid is kept as a question and voted on).  The proposer is then paid for questions the solver answers
 consistently about half the time (``tasks.learnability=band``).
 """
 from __future__ import annotations
@@ -104,7 +105,7 @@ def candidates(text: str) -> list[str]:
 
 
 class Arithmetic:
-    """One kind of task, ``arithmetic``; ``style`` is ``word`` or ``expression``."""
+    """One kind of task, ``arithmetic``; ``style`` is ``word``, ``expression`` or ``question``."""
 
     kinds = ("arithmetic",)
 
@@ -136,7 +137,9 @@ class Arithmetic:
 
         ``word``: a word problem with the expression that answers it; failing that,
         as small models often write, a bare expression with at least one operation
-        anywhere in the text.  ``expression``: the first expression in the text."""
+        anywhere in the text.  ``expression``: the first expression in the text.
+        ``question``: a word problem with a valid expression, else a word problem
+        alone (its answer left to the solvers' majority)."""
         if self.style == "question":  # a problem with its expression is verified exactly; without, by majority
             task = self._word_problem(kind, text)
             return task if isinstance(task, Task) else self._question(kind, text)
@@ -177,7 +180,7 @@ class Arithmetic:
         return self._task(kind, problem, expression, value, problem=problem)
 
     def _question(self, kind: str, text: str) -> Task | str:
-        text = re.sub(r"^\s*\**problem\**\s*:\s*", "", text.strip(), flags=re.IGNORECASE)
+        text = re.sub(r"^\s*\**problem\**\s*:\s*\**\s*", "", text.strip(), flags=re.IGNORECASE)
         if "?" not in text:
             return "no question mark: the problem does not ask anything"
         problem = " ".join(text[: text.index("?") + 1].split())
