@@ -21,8 +21,6 @@ import argparse
 import functools
 from pathlib import Path
 
-import pyspiel
-
 from common import curve, run_preset, write
 from sparring import checkpoint
 from sparring.arena import make_game
@@ -31,35 +29,26 @@ from sparring.evaluation.matches import Greedy
 from sparring.evaluation.suite import evaluate
 from sparring.models.presets import build_model
 from sparring.recipes.selfplay import make_policy
-from sparring.rollout.bots import OptimalBot
+from sparring.rollout.bots import OptimalBot, solve
 from sparring.rollout.policy import RandomPolicy
 
 
 def best_against_random(seat: int, never_losing: bool) -> float:
     """The highest probability of beating a uniform-random opponent from ``seat``,
     by expectimax over the whole game; ``never_losing``: choosing only among the
-    moves that keep the game-theoretic (minimax) value."""
-    game = pyspiel.load_game("tic_tac_toe")
-
-    @functools.cache
-    def minimax(key: str) -> float:
-        state = game.deserialize_state(key)
-        if state.is_terminal():
-            return state.returns()[seat]
-        values = [minimax(state.child(a).serialize()) for a in state.legal_actions()]
-        return max(values) if state.current_player() == seat else min(values)
+    moves that keep the game-theoretic (minimax) value, those the optimal bot plays."""
+    game = make_game("tic_tac_toe").spiel_game
+    optimal = solve(make_game("tic_tac_toe")).distribution  # uniform over the minimax-optimal moves
 
     @functools.cache
     def win(key: str) -> float:
         state = game.deserialize_state(key)
         if state.is_terminal():
             return float(state.returns()[seat] > 0)
-        children = [state.child(a).serialize() for a in state.legal_actions()]
+        moves = optimal(state) if never_losing and state.current_player() == seat else state.legal_actions()
+        children = [state.child(a).serialize() for a in moves]
         if state.current_player() != seat:
             return sum(map(win, children)) / len(children)
-        if never_losing:
-            best = max(map(minimax, children))
-            children = [c for c in children if minimax(c) == best]
         return max(map(win, children))
 
     return win(game.new_initial_state().serialize())
