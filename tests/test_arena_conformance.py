@@ -13,6 +13,7 @@ import random
 import re
 import socket
 
+import numpy as np
 import pytest
 
 from sparring.arena import GAME_ALIASES, IllegalMove, UnknownGame, list_games, make_game
@@ -24,6 +25,7 @@ OPENSPIEL_GAMES = [
     "leduc_poker",
     "tic_tac_toe",
     "tic_tac_toe(view=compact)",
+    "tic_tac_toe(view=symmetric)",
     "leduc_poker(view=compact)",
     "connect_four",
     "breakthrough(rows=6,columns=6)",
@@ -331,6 +333,36 @@ def test_make_game_names():
     assert board.observation(1) == "o:.../.x./...>" and board.legal_actions() == ["1", "2", "3", "4", "6", "7", "8", "9"]
     for alias, target in GAME_ALIASES.items():
         assert make_game(alias).name == f"openspiel:{target}"
+
+
+def test_the_symmetric_view_shows_mirror_images_as_one_position():
+    game = make_game("tic_tac_toe(view=symmetric)")
+    assert make_game(game.name).name == game.name == "openspiel:tic_tac_toe(view=symmetric)"
+    corners = []
+    for first in ("1", "3", "7", "9"):  # x in any corner, o in the centre: one position
+        state = game.new_state(0)
+        state.apply(first)
+        state.apply(state.legal_actions()[[state.action_map()[a] for a in state.legal_actions()].index(4)])
+        corners.append((state.observation(0), sorted(state.legal_actions())))
+    assert all(c == corners[0] for c in corners) and corners[0][0] == "x:.../.o./..x>"
+    def least_image(cells: str) -> str:  # written apart from the view's code: numpy's rotations and flips
+        grid = np.array(list(cells)).reshape(3, 3)
+        return min("".join(g.flatten()) for k in range(4) for g in (np.rot90(grid, k), np.fliplr(np.rot90(grid, k))))
+
+    rng = random.Random(0)
+    for _ in range(50):  # a random game: the board shown is the least image, the named move lands where shown
+        state = game.new_state(0)
+        while not state.is_terminal():
+            player = state.current_player()
+            shown = state.observation(player)[2:-1].replace("/", "")
+            assert shown == least_image(str(state).replace("\n", ""))
+            move = rng.choice(state.legal_actions())
+            assert shown[int(move) - 1] == "."
+            placed = shown[: int(move) - 1] + "xo"[player] + shown[int(move) :]
+            state.apply(move)
+            assert least_image(str(state).replace("\n", "")) == least_image(placed)
+    with pytest.raises(UnknownGame, match="view 'symmetric'.*full or compact"):
+        make_game("kuhn_poker(view=symmetric)")
 
 
 @pytest.mark.parametrize(

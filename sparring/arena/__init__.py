@@ -5,7 +5,9 @@
 * an OpenSpiel short name, bare or prefixed, with OpenSpiel's own parameter syntax:
   ``kuhn_poker``, ``openspiel:leduc_poker``, ``leduc_poker(players=3)``,
   ``openspiel:turn_based_simultaneous_game(game=goofspiel(num_cards=4))``;
-  plus sparring's own ``view`` (``full`` or ``compact``): ``tic_tac_toe(view=compact)``;
+  plus sparring's own ``view`` (``full`` or ``compact``; for Tic-Tac-Toe also
+  ``symmetric``, the compact board turned so that mirror images look alike):
+  ``tic_tac_toe(view=compact)``;
 * a TextArena environment id, bare or prefixed: ``TicTacToe-v0``,
   ``textarena:TicTacToe-v0``, with optional ``key=value`` parameters in the same
   syntax: ``players`` (number of players), ``view`` (``compact`` or ``full``),

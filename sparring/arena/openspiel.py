@@ -6,6 +6,7 @@ that bots and exact evaluation (exploitability, minimax) work on the real game.
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 from typing import Callable
 
 import pyspiel
@@ -64,6 +65,39 @@ def _ttt_observe_compact(state: pyspiel.State, player: int) -> str:
     return f"{'xo'[player]}:{str(state).replace(chr(10), '/')}>"
 
 
+# The eight symmetries of the 3x3 grid (rotations and reflections), each as the
+# cell a transformed board reads from: new[i] = old[perm[i]].
+_GRID_SYMMETRIES = tuple(
+    tuple(3 * r + c for r, c in (f(i // 3, i % 3) for i in range(9)))
+    for f in (lambda r, c: (r, c), lambda r, c: (2 - c, r), lambda r, c: (2 - r, 2 - c), lambda r, c: (c, 2 - r),
+              lambda r, c: (r, 2 - c), lambda r, c: (2 - r, c), lambda r, c: (c, r), lambda r, c: (2 - c, 2 - r))
+)
+
+
+@lru_cache(maxsize=8192)
+def _canonical(cells: str) -> tuple[str, tuple[int, ...]]:
+    """The least of a board's eight symmetric images, and where each cell goes in it
+    (``where[old cell] = new cell``).  Boards that are images of each other look the same."""
+    image, perm = min((("".join(cells[k] for k in perm), perm) for perm in _GRID_SYMMETRIES))
+    where = [0] * 9
+    for new, old in enumerate(perm):
+        where[old] = new
+    return image, tuple(where)
+
+
+def _cells(state: pyspiel.State) -> str:
+    return str(state).replace("\n", "")
+
+
+def _ttt_observe_symmetric(state: pyspiel.State, player: int) -> str:
+    image, _ = _canonical(_cells(state))
+    return f"{'xo'[player]}:{image[:3]}/{image[3:6]}/{image[6:]}>"
+
+
+def _ttt_action_symmetric(state: pyspiel.State, action: int) -> str:
+    return str(_canonical(_cells(state))[1][action] + 1)
+
+
 # the rules in a few sentences, for models that reason about their move (prompt style "reason")
 RULES = {
     "kuhn_poker": (
@@ -75,10 +109,14 @@ RULES = {
         "left to right, top row first."),
 }
 
-# natural-language ("full") and terse ("compact") renderers, by game short name
+# natural-language ("full") and terse ("compact") renderers, by game short name;
+# Tic-Tac-Toe's "symmetric" view is the compact one turned to the least of the board's
+# eight rotations and reflections (moves named in the turned board): positions that
+# are mirror images of each other are one position to the model
 RENDERERS: dict[str, dict[str, tuple[Observe, Name]]] = {
     "kuhn_poker": {"full": (_kuhn_observe, _kuhn_action)},
-    "tic_tac_toe": {"full": (_ttt_observe, _ttt_action), "compact": (_ttt_observe_compact, _ttt_action)},
+    "tic_tac_toe": {"full": (_ttt_observe, _ttt_action), "compact": (_ttt_observe_compact, _ttt_action),
+                    "symmetric": (_ttt_observe_symmetric, _ttt_action_symmetric)},
 }
 
 
@@ -110,7 +148,6 @@ GENERIC: dict[str, tuple[Observe, Name]] = {
     "full": (_generic_observe, _generic_action),
     "compact": (_generic_observe_compact, _generic_action),
 }
-VIEWS = tuple(GENERIC)
 
 
 def _unique_names(state: pyspiel.State, name: Name) -> list[str]:
@@ -196,8 +233,10 @@ class OpenSpielGame:
     """
 
     def __init__(self, name: str, params: dict | None = None, view: str = "full"):
-        if view not in VIEWS:
-            raise UnknownGame(f"unknown view {view!r} for OpenSpiel game {name!r} (choose {' or '.join(VIEWS)})")
+        short = name.split("(")[0].strip()
+        views = {**GENERIC, **(RENDERERS.get(short, {}) if name == short and not params else {})}
+        if view not in views:
+            raise UnknownGame(f"unknown view {view!r} for OpenSpiel game {name!r} (choose {' or '.join(views)})")
         try:
             game = pyspiel.load_game(name, params) if params else pyspiel.load_game(name)
         except pyspiel.SpielError as e:
@@ -207,7 +246,6 @@ class OpenSpielGame:
             game = pyspiel.convert_to_turn_based(game)
         elif gtype.dynamics != pyspiel.GameType.Dynamics.SEQUENTIAL:
             raise UnknownGame(f"OpenSpiel game {name!r} is not turn-based ({gtype.dynamics.name})")
-        short = name.split("(")[0].strip()
         if params:
             name = f"{short}({','.join(f'{k}={v}' for k, v in params.items())})"
         self.name = f"openspiel:{name}"
@@ -216,8 +254,7 @@ class OpenSpielGame:
         self.short_name = short
         self.spiel_game = game
         self.num_players = game.num_players()
-        own = RENDERERS.get(short, {}) if name == short else {}
-        self.observe, self.name_action = own.get(view, GENERIC[view])
+        self.observe, self.name_action = views[view]
         self.rules = RULES.get(short, "") if name == short else ""
 
     def new_state(self, seed: int) -> OpenSpielState:
