@@ -183,7 +183,9 @@ class OpenSpielState:
     def action_map(self) -> dict[str, int]:
         if self._map is None:
             s = self.spiel_state
-            self._map = {} if s.is_terminal() else dict(zip(_unique_names(s, self.game.name_action), s.legal_actions()))
+            pairs = [] if s.is_terminal() else zip(_unique_names(s, self.game.name_action), s.legal_actions())
+            # moves named in a turned board come in name order: the same position, the same move list
+            self._map = dict(sorted(pairs) if self.game.view == "symmetric" else pairs)
         return self._map
 
     def legal_actions(self) -> list[str]:
@@ -254,6 +256,7 @@ class OpenSpielGame:
         self.short_name = short
         self.spiel_game = game
         self.num_players = game.num_players()
+        self.view = view
         self.observe, self.name_action = views[view]
         self.rules = RULES.get(short, "") if name == short else ""
 
