@@ -6,8 +6,10 @@ For each seat: the greedy policy's exact win probability against a uniform-rando
 opponent, the best possible, and the best for a player that never gives up
 game-theoretic value; then, over every position the greedy policy reaches, the
 positions where another move would win more often (the policy playing on as it
-does), costliest first: reach probability x the gap in win probability.
-Writes nothing; prints a table.
+does), costliest first: reach probability x the gap in win probability.  Mirror
+images that the policy sees as one position (``view=symmetric``) share a row, and a
+better move that the optimal player could punish is marked.  Writes nothing; prints
+a table.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from sparring.arena import make_game
 from sparring.config import load
 from sparring.models.presets import build_model
 from sparring.recipes.selfplay import make_policy
+from sparring.rollout.bots import solve
 
 
 def main() -> None:
@@ -49,6 +52,7 @@ def main() -> None:
         child.apply(action)
         return child
 
+    optimal = solve(make_game("tic_tac_toe")).distribution  # ids of the minimax-optimal moves
     root = game.new_state(0)
     walk(root)
     deciding = [s for s in states.values() if not s.is_terminal()]
@@ -88,15 +92,18 @@ def main() -> None:
                     if q[best] > q[chose] + 1e-12:
                         rows.append((reach * (q[best] - q[chose]), reach, q[best] - q[chose], state, chose, best, p))
             frontier = nxt
-        rows.sort(key=lambda r: -r[0])
+        merged: dict[tuple, list] = {}  # mirror images look alike in the symmetric view: one row
+        for cost, reach, gap, state, chose, best, p in rows:
+            key = (policy.prompt(state).replace("\n", " "), chose, best)
+            row = merged.setdefault(key, [0.0, 0.0, 0, gap, p, state.action_map()[best] in optimal(state.spiel_state)])
+            row[0], row[1], row[2] = row[0] + cost, row[1] + reach, row[2] + 1
         print(f"seat {seat}: greedy wins {win(str(root.spiel_state)):.4f} against random; best possible "
               f"{best_against_random(seat, False):.4f}, never giving up value {best_against_random(seat, True):.4f}; "
               f"{len(rows)} positions with a better move, one-step gain {sum(r[0] for r in rows):.4f}")
-        for cost, reach, gap, state, chose, best, p in rows[: args.top]:
-            board = policy.prompt(state).replace("\n", " ")
+        for (board, chose, best), (cost, reach, n, gap, p, keeps) in sorted(merged.items(), key=lambda x: -x[1][0])[: args.top]:
             print(f"  {cost:.4f} = reach {reach:.4f} x gap {gap:.3f}  {board:24s} plays {chose} (p {p[chose]:.2f}),"
-                  f" {best} wins more (p {p[best]:.2f})")
-
+                  f" {best} wins more (p {p[best]:.2f})" + (f" [{n} mirror images]" if n > 1 else "")
+                  + ("" if keeps else " but can lose to the optimal player"))
 
 if __name__ == "__main__":
     main()
