@@ -93,7 +93,9 @@ def main() -> None:
         "best_never_losing_win_rate_vs_random_per_seat": [round(best_against_random(p, True), 4) for p in (0, 1)],
         "exploitability_of_sampled_policy": report.get("exploitability"),
         "met_no_losses": report["matches"]["optimal"]["losses"] == 0,
-        "met_95_vs_random": report["matches"]["random"]["win_rate"] >= 0.95,
+        # the exact win probability decides; 500 sampled games a seat have a standard error near a point
+        "met_95_vs_random": sum(exact_win) / 2 >= 0.95,
+        "met_95_vs_random_sampled": report["matches"]["random"]["win_rate"] >= 0.95,
         "curve_vs_optimal_loss": curve(r, "eval/vs_optimal/loss"),
         "curve_vs_random_win": curve(r, "eval/vs_random/win"),
     }
