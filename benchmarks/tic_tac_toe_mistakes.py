@@ -105,5 +105,6 @@ def main() -> None:
                   f" {best} wins more (p {p[best]:.2f})" + (f" [{n} mirror images]" if n > 1 else "")
                   + ("" if keeps else " but can lose to the optimal player"))
 
+
 if __name__ == "__main__":
     main()

@@ -342,9 +342,10 @@ def test_the_symmetric_view_shows_mirror_images_as_one_position():
     for first in ("1", "3", "7", "9"):  # x in any corner, o in the centre: one position
         state = game.new_state(0)
         state.apply(first)
-        state.apply(state.legal_actions()[[state.action_map()[a] for a in state.legal_actions()].index(4)])
+        state.apply_id(4)  # the centre
         corners.append((state.observation(0), state.legal_actions()))
     assert all(c == corners[0] for c in corners) and corners[0][0] == "x:.../.o./..x>"
+
     def least_image(cells: str) -> str:  # written apart from the view's code: numpy's rotations and flips
         grid = np.array(list(cells)).reshape(3, 3)
         return min("".join(g.flatten()) for k in range(4) for g in (np.rot90(grid, k), np.fliplr(np.rot90(grid, k))))
