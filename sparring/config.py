@@ -219,6 +219,10 @@ def validate(cfg: RunConfig) -> RunConfig:
                           "(model.mode=direct)")
     if cfg.learner.value_coef > 0 and (cfg.advantage.estimator != "gae" or uses_tasks(cfg)):
         raise ConfigError("learner.value_coef trains a value head that only advantage.estimator=gae uses (games)")
+    for key in ("learner.entropy_coef", "learner.explore_coef"):
+        if _get(cfg, key) and (cfg.model.mode != "direct" or uses_tasks(cfg)):
+            raise ConfigError(f"{key} applies to scored legal moves (model.mode=direct, games) only; "
+                              "for generated text use learner.kl_coef")
     if cfg.advantage.estimator == "gae" and cfg.advantage.per_state:
         raise ConfigError("advantage.per_state has no effect with advantage.estimator=gae: choose one")
     if not 0 <= cfg.advantage.decay < 1:

@@ -83,6 +83,8 @@ def test_smollm2_preset_without_its_package_names_the_install_command(monkeypatc
     (["advantage.estimator=gae", "learner.value_coef=0.5", "advantage.per_state=true"], "per_state"),
     (["recipe=propose-solve-arithmetic", "tasks.domain=arithmetic(style=question)", "tasks.attempts=2"],
      "majority"),
+    (["model.mode=generate", "learner.entropy_coef=0.01"], "learner.entropy_coef"),
+    (["recipe=propose-solve-arithmetic", "model.mode=generate", "learner.explore_coef=0.1"], "kl_coef"),
 ])
 def test_combinations_that_would_silently_do_nothing_are_refused(assignments, needle):
     cfg = RunConfig()
