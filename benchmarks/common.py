@@ -15,15 +15,14 @@ RESULTS = Path(__file__).parent / "results"
 def run_preset(name: str, seed: int, out: Path, sets: list[str] = ()):
     """Train preset ``name`` (with ``key=value`` overrides) from scratch into ``out``:
     (config, final row, wall minutes, all rows)."""
-    from sparring.recipes import PRESETS
-    from sparring.recipes.selfplay import train
+    from sparring.recipes import PRESETS, trainer
 
     shutil.rmtree(out, ignore_errors=True)
     cfg = PRESETS[name]()
     cfg.seed = seed
     override(cfg, sets)
     start = time.perf_counter()
-    final = train(cfg, out)
+    final = trainer(cfg.recipe)(cfg, out)
     return cfg, final, (time.perf_counter() - start) / 60, rows(out)
 
 
@@ -59,10 +58,35 @@ def write(name: str, result: dict, run_dir: Path) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{name}.json"
     out.write_text(json.dumps({"machine": machine(), **result}, indent=2))
-    if (run_dir / "learning_curve.png").exists():
-        shutil.copy(run_dir / "learning_curve.png", RESULTS / f"{name}.png")
+    for plot, suffix in (("learning_curve.png", ""), ("curriculum.png", "_curriculum")):
+        if (run_dir / plot).exists():
+            shutil.copy(run_dir / plot, RESULTS / f"{name}{suffix}.png")
     print(json.dumps(result, indent=2))
     print(f"wrote {out}")
+    return out
+
+
+def by_parts(rows: list[dict], keys, parts: int) -> list[dict]:
+    """Mean of each key over consecutive equal parts of the run (by row), with their step ranges."""
+    out = []
+    for i in range(parts):
+        chunk = rows[i * len(rows) // parts: (i + 1) * len(rows) // parts]
+        out.append({"steps": [chunk[0]["step"], chunk[-1]["step"]], "minutes": round(chunk[-1]["minutes"], 2),
+                    **{k: round(sum(r.get(k, 0.0) for r in chunk) / len(chunk), 3) for k in keys}})
+    return out
+
+
+def proposal_samples(run_dir: Path, per_phase: int = 4) -> dict:
+    """Valid and invalid proposals from the first, middle and last steps of a propose-solve run."""
+    lines = [json.loads(x) for x in (run_dir / "proposals.jsonl").read_text().splitlines()]
+    steps = sorted({x["step"] for x in lines})
+    out = {}
+    for phase, step in (("early", steps[0]), ("middle", steps[len(steps) // 2]), ("late", steps[-1])):
+        at = [x for x in lines if x["step"] == step]
+        valid = [x for x in at if x["valid"]][:per_phase]
+        invalid = [x for x in at if not x["valid"]][: max(1, per_phase // 2)]
+        out[phase] = {"step": step, "valid_fraction": sum(x["valid"] for x in at) / len(at),
+                      "valid": valid, "invalid": invalid}
     return out
 
 

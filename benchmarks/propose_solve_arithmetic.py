@@ -23,7 +23,7 @@ import shutil
 import time
 from pathlib import Path
 
-from common import RESULTS, override, rows, staged_result, transfer
+from common import RESULTS, override, proposal_samples, rows, staged_result, transfer
 
 from sparring import checkpoint
 from sparring.recipes import PRESETS
@@ -32,20 +32,6 @@ from sparring.recipes.propose_solve import train
 STAGES = ("before", "train", "after")
 CURVE_KEYS = ("propose/valid", "solve/accuracy", "solve/in_band", "difficulty/operations", "difficulty/answer_digits",
               "diversity/distinct", "judge/agreement", "eval/mawps_singleop/accuracy")
-
-
-def proposal_samples(run_dir: Path, per_phase: int = 4) -> dict:
-    """Valid and invalid proposals from the first, middle and last steps of the run."""
-    lines = [json.loads(x) for x in (run_dir / "proposals.jsonl").read_text().splitlines()]
-    steps = sorted({x["step"] for x in lines})
-    out = {}
-    for phase, step in (("early", steps[0]), ("middle", steps[len(steps) // 2]), ("late", steps[-1])):
-        at = [x for x in lines if x["step"] == step]
-        valid = [x for x in at if x["valid"]][:per_phase]
-        invalid = [x for x in at if not x["valid"]][: max(1, per_phase // 2)]
-        out[phase] = {"step": step, "valid_fraction": sum(x["valid"] for x in at) / len(at),
-                      "valid": valid, "invalid": invalid}
-    return out
 
 
 def main() -> None:

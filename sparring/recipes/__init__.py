@@ -91,7 +91,11 @@ def propose_solve_arithmetic(model: str = "tiny") -> RunConfig:
     cfg = RunConfig(recipe="propose-solve-arithmetic", game="", steps=10**9, checkpoint_every=10)
     cfg.model.mode = "generate"
     if model == "tiny":
-        cfg.steps, cfg.minutes = 300, 10
+        # R-Zero's band reward and a KL anchor to the untrained model: with Absolute
+        # Zero's reward, or without the anchor, the proposer outran the solver (its
+        # solve rate fell to ~0) or collapsed onto one task it repeated
+        cfg.minutes = 10
+        cfg.tasks.learnability, cfg.learner.kl_coef = "band", 0.05
         cfg.tasks.domain = "arithmetic(style=expression)"
         cfg.tasks.proposals, cfg.tasks.attempts = 64, 4
         cfg.tasks.propose_tokens, cfg.tasks.solve_tokens = 12, 10
