@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         ". A game name (see `sparring games`) as RECIPE means mirror self-play on that game."))
     t.add_argument("recipe", nargs="?", help="recipe name, or a game to self-play")
     t.add_argument("--game", help="game to play (overrides the recipe's)")
-    t.add_argument("--model", help="tiny, or a Hugging Face model directory/id")
+    t.add_argument("--model", help="tiny (default), smollm2-135m, or a Hugging Face model directory/id")
     t.add_argument("--out", type=Path, help="run directory (default runs/RECIPE-TIME)")
     budget = t.add_mutually_exclusive_group()
     budget.add_argument("--steps", type=int, help="training steps")
