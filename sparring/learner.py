@@ -26,7 +26,7 @@ class LearnerConfig:
     micro_batch: int = 0  # samples per forward/backward pass, gradients accumulated (0: the whole minibatch)
     kl_coef: float = 0.0  # weight of KL(policy || reference)
     ref_every: int = 0  # reference <- current policy every N learner steps (0: keep the initial one)
-    entropy_coef: float = 0.0
+    entropy_coef: float = 0.0  # entropy bonus over legal moves, direct mode (games) only
     explore_coef: float = 0.0  # weight of KL(uniform over legal moves || policy), direct mode: no move dies out
     value_coef: float = 0.0  # weight of the value head's squared error (> 0 adds the head; direct mode)
     lr_final: float = 1.0  # learning rate decays linearly to lr * lr_final ...
