@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import platform
+import shlex
 import shutil
 import time
 from pathlib import Path
@@ -24,6 +25,16 @@ def run_preset(name: str, seed: int, out: Path, sets: list[str] = ()):
     start = time.perf_counter()
     final = trainer(cfg.recipe)(cfg, out)
     return cfg, final, (time.perf_counter() - start) / 60, rows(out)
+
+
+def command(script: str, args, *flags: str) -> str:
+    """The command line that reproduces a benchmark run: ``flags`` by name, then its
+    ``--set`` overrides and ``--tag``, quoted for the shell."""
+    line = [f"python benchmarks/{script}", *(f"--{f} {getattr(args, f)}" for f in flags)]
+    line += [f"--set {shlex.quote(a)}" for a in getattr(args, "set", [])]
+    if getattr(args, "tag", ""):
+        line.append(f"--tag {args.tag}")
+    return " ".join(line)
 
 
 def override(cfg, sets: list[str]):

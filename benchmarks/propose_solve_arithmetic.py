@@ -23,7 +23,7 @@ import shutil
 import time
 from pathlib import Path
 
-from common import RESULTS, override, proposal_samples, rows, staged_result, transfer
+from common import RESULTS, command, override, proposal_samples, rows, staged_result, transfer
 
 from sparring import checkpoint
 from sparring.recipes import PRESETS
@@ -50,8 +50,7 @@ def main() -> None:
     name = f"propose_solve_arithmetic_seed{args.seed}{suffix}"
     out = args.out.with_name(args.out.name + suffix.replace("_", "-"))
     result, save = staged_result(name)
-    result["command"] = (f"python benchmarks/propose_solve_arithmetic.py --seed {args.seed} --minutes {args.minutes}"
-                         + "".join(f" --set {a}" for a in args.set) + (f" --tag {args.tag}" if args.tag else ""))
+    result["command"] = command("propose_solve_arithmetic.py", args, "seed", "minutes")
     suites = {k: v for k, v in {"mawps_singleop": None, "mawps_addsub": None, "gsm8k": args.gsm8k}.items()
               if k in args.suites.split(",")}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from common import by_parts, proposal_samples, run_preset, write
+from common import by_parts, command, proposal_samples, run_preset, write
 
 KEYS = ("propose/valid", "solve/accuracy", "solve/in_band", "difficulty/digits", "difficulty/operations",
         "diversity/distinct", "diversity/repeat")
@@ -28,8 +28,7 @@ def main() -> None:
     _, final, wall, r = run_preset("propose-solve-arithmetic", args.seed, args.out, args.set)
     r = [x for x in r if "propose/valid" in x]
     result = {
-        "command": f"python benchmarks/propose_solve_tiny.py --seed {args.seed}"
-                   + "".join(f" --set {a}" for a in args.set) + (f" --tag {args.tag}" if args.tag else ""),
+        "command": command("propose_solve_tiny.py", args, "seed"),
         "target": "solve rate inside (0, 1) with tasks in the band, difficulty (digits, operations) rising",
         "final_step": final["step"],
         "run_minutes": round(wall, 2),

@@ -21,7 +21,7 @@ import argparse
 import functools
 from pathlib import Path
 
-from common import curve, run_preset, write
+from common import command, curve, run_preset, write
 from sparring import checkpoint
 from sparring.arena import make_game
 from sparring.evaluation.exact import expected_returns, wins
@@ -77,8 +77,7 @@ def main() -> None:
     seats = {name: [{k: s[k] for k in ("seat", "games", "wins", "draws", "losses")} for s in m["per_seat"]]
              for name, m in report["matches"].items()}
     result = {
-        "command": f"python benchmarks/tic_tac_toe.py --seed {args.seed} --games {args.games}"
-                   + "".join(f" --set {a}" for a in args.set),
+        "command": command("tic_tac_toe.py", args, "seed", "games"),
         "target": "0 losses vs optimal in both seats; >= 95% wins vs random; <= 10 minutes",
         "train_minutes": round(wall, 2),
         "final_step": final["step"],
